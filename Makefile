@@ -1,0 +1,28 @@
+# The two Quickstart commands: `make demo` and `make test`. .ci/run calls `make test`.
+PY ?= python3
+
+.PHONY: deps demo test lint typecheck unit proto bench
+
+deps:
+	./scripts/install-deps.sh
+
+demo: deps
+	halab demo
+
+lint:
+	$(PY) -m ruff check hacore hactl plugins tests bench
+	$(PY) -m ruff format --check hacore hactl plugins tests bench
+
+typecheck:
+	$(PY) -m mypy hacore hactl plugins
+
+unit:
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test: deps lint typecheck unit
+
+proto:
+	$(PY) -m hacore.control.protogen
+
+bench: deps
+	$(PY) -m bench.run_all

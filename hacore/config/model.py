@@ -1,0 +1,163 @@
+"""The validated configuration of one node: ha.cf + haresources + authkeys.
+
+Parsers in this package build these objects; the rest of the core reads only them.
+All times are integer milliseconds, as Heartbeat keeps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from hacore.api import AuthMethod, MediumConfig, SourceLocation
+
+AutoFailback = Literal["on", "off", "legacy"]
+
+
+@dataclass(frozen=True)
+class ConfigWarning:
+    """Something accepted that the operator should know about (no effect, deprecated...)."""
+
+    message: str
+    location: SourceLocation | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass(frozen=True)
+class PingNode:
+    """``ping 10.0.0.2`` (name = the address) or ``ping_group NAME addr...``."""
+
+    name: str
+    addresses: tuple[str, ...]
+    group: bool
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class Respawn:
+    """``respawn USER /abs/command args`` (``failfast`` sets ``failfast``)."""
+
+    user: str
+    command: str
+    failfast: bool = False
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class ApiAuth:
+    """``apiauth CLIENT uid=a,b gid=c``: who may use the API as CLIENT."""
+
+    client: str
+    uids: tuple[str, ...] = ()
+    gids: tuple[str, ...] = ()
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class Extensions:
+    """hacore-only ha.cf directives (documented in docs/operator-guide.md)."""
+
+    api_socket: Path | None = None  # api_socket PATH (default <run dir>/api.sock)
+    api_listen: str | None = None  # api_listen ADDR:PORT (TCP, TLS only)
+    api_tls_cert: Path | None = None
+    api_tls_key: Path | None = None
+    api_tls_ca: Path | None = None
+    metrics_listen: str | None = None  # metrics_listen ADDR:PORT
+    log_format: Literal["text", "json"] = "text"
+
+
+@dataclass
+class HaCf:
+    """ha.cf, with Heartbeat's defaults applied."""
+
+    path: Path
+    nodes: list[str] = field(default_factory=list)
+    media: list[MediumConfig] = field(default_factory=list)
+    ping_nodes: list[PingNode] = field(default_factory=list)
+    keepalive_ms: int = 1000
+    deadtime_ms: int = 30000
+    warntime_ms: int = 15000
+    initdead_ms: int = 30000
+    deadping_ms: int = 30000
+    udpport: int = 694
+    baud: int = 19200
+    hopfudge: int = 1
+    auto_failback: AutoFailback = "legacy"
+    msgfmt: Literal["classic", "netstring"] = "classic"
+    hbgenmethod: Literal["file", "time"] = "file"
+    uuidfrom: Literal["file", "nodename"] = "file"
+    autojoin: Literal["none", "other", "any"] = "none"
+    max_rexmit_delay_ms: int = 250
+    debug: int = 0
+    logfile: Path | None = None
+    debugfile: Path | None = None
+    logfacility: str | None = None  # None = unset; "none" = syslog off
+    use_logd: bool | None = None
+    respawn: list[Respawn] = field(default_factory=list)
+    apiauth: dict[str, ApiAuth] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    # Every directive as written (name -> raw value), for `hactl`/cl_status-style lookups.
+    raw: dict[str, str] = field(default_factory=dict)
+    extensions: Extensions = field(default_factory=Extensions)
+    warnings: list[ConfigWarning] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One resource token of a haresources line, split as ResourceManager does."""
+
+    spec: str  # as written, after the IPaddr shorthand was expanded: "IPaddr::10.0.0.60"
+    name: str  # "IPaddr"
+    args: tuple[str, ...]  # ("10.0.0.60",)
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """One haresources line: preferred node + resources, started left to right.
+
+    ``key`` is the first resource token as written (Heartbeat's group key).
+    """
+
+    node: str
+    resources: tuple[ResourceSpec, ...]
+    location: SourceLocation | None = None
+
+    @property
+    def key(self) -> str:
+        return self.resources[0].spec
+
+
+@dataclass(frozen=True)
+class AuthKey:
+    index: int
+    method: AuthMethod
+    key: bytes | None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class AuthKeys:
+    """authkeys: the active entry signs; any listed entry may verify (by index)."""
+
+    active: int
+    keys: dict[int, AuthKey]
+
+    @property
+    def signer(self) -> AuthKey:
+        return self.keys[self.active]
+
+
+@dataclass
+class ClusterConfig:
+    directory: Path
+    hacf: HaCf
+    groups: list[ResourceGroup]
+    authkeys: AuthKeys
+    local_node: str
+
+    @property
+    def warnings(self) -> list[ConfigWarning]:
+        return self.hacf.warnings

@@ -1,0 +1,100 @@
+"""Network namespaces for the lab and the tests: create, wire, run inside, clean up.
+
+Everything created is named with a per-run prefix and recorded, so cleanup removes
+exactly what this run made (never anything by name pattern), even after a failure.
+Traffic stays inside these namespaces: veths are created inside them, never in the
+host's namespace, and no namespace gets a default route.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class NetnsUnavailable(RuntimeError):
+    """This machine (or user) cannot create network namespaces."""
+
+
+def netns_problem() -> str | None:
+    """Why namespaces cannot be used here, or None when they can."""
+    if os.geteuid() != 0:
+        return "needs root"
+    if shutil.which("ip") is None:
+        return "iproute2 (`ip`) is not installed"
+    probe = f"hcprobe{os.getpid()}"
+    add = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    if add.returncode != 0:
+        return f"`ip netns add` failed: {add.stderr.strip()}"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+def run(cmd: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(list(cmd), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}): {result.stderr.strip()}")
+    return result
+
+
+@dataclass
+class NetnsSet:
+    """A set of namespaces owned by one test or lab run, all named ``<prefix><name>``."""
+
+    prefix: str
+    created: list[str] = field(default_factory=list)
+
+    def name(self, short: str) -> str:
+        return f"{self.prefix}{short}"
+
+    def add(self, short: str) -> str:
+        ns = self.name(short)
+        run(["ip", "netns", "add", ns])
+        self.created.append(ns)
+        self.ip(short, "link", "set", "lo", "up")
+        return ns
+
+    def ip(self, short: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(["ip", "-n", self.name(short), *args], check=check)
+
+    def exec(self, short: str, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(["ip", "netns", "exec", self.name(short), *cmd], check=check)
+
+    def popen(self, short: str, *cmd: str, **kwargs: object) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(["ip", "netns", "exec", self.name(short), *cmd], **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    def veth(self, a: str, a_if: str, b: str, b_if: str) -> None:
+        """A veth pair between namespaces a and b (created inside a, never on the host)."""
+        self.ip(a, "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", self.name(b))
+        self.ip(a, "link", "set", a_if, "up")
+        self.ip(b, "link", "set", b_if, "up")
+
+    def bridge(self, ns: str, br: str) -> None:
+        self.ip(ns, "link", "add", br, "type", "bridge", "stp_state", "0")
+        self.ip(ns, "link", "set", br, "up")
+
+    def enslave(self, ns: str, ifname: str, br: str) -> None:
+        self.ip(ns, "link", "set", ifname, "master", br)
+
+    def addr(self, ns: str, ifname: str, cidr: str) -> None:
+        self.ip(ns, "addr", "add", cidr, "dev", ifname)
+
+    def cleanup(self) -> None:
+        for ns in reversed(self.created):
+            pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), 9)
+                except (ProcessLookupError, ValueError):
+                    pass
+            run(["ip", "netns", "del", ns], check=False)
+        self.created.clear()
+
+    def __enter__(self) -> NetnsSet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
