@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 
-
 class FieldType(enum.IntEnum):
     STRING = 0
     BINARY = 1

@@ -1,0 +1,186 @@
+"""Sealing and opening packets with authkeys, exactly as Heartbeat 3.0.6 does.
+
+Two signatures exist (spec §3):
+
+* the **trailer** after a netstring message, ``len:"<index> <hex>",``, over the bytes
+  from ``###`` through ``%%%\\n``;
+* the **inner** ``auth`` field, the last field of the message, over
+  :func:`~hacore.wire.codec.classic_auth_text` (every other field as classic lines).
+
+Sending mirrors the real daemon's default (``msgfmt classic``): netstring + trailer,
+with the inner field too (``inner_auth=True``). ``msgfmt netstring`` drops the inner
+field. Receiving follows the first bytes: ``###`` is verified by its trailer only (an
+inner ``auth`` field stays in the message as an ordinary field, as in Heartbeat; the
+core ignores it), ``>>>`` by its inner field.
+
+Heartbeat 3.0.6 quirk, reproduced on purpose: a netstring trailer is checked with the
+*method* of the index it names but the *key* of the local active (``auth N``) entry,
+so two nodes interoperate only with identical authkeys (spec §3.3 asks for that
+anyway). A classic packet is checked with both the method and the key of its index.
+When a message holds several ``auth`` fields, the last one is the signature (Heartbeat
+reads the last; all of them are left out of the signed text).
+
+A rejected packet raises :class:`PacketRejected` and nothing else; logging is left to
+the receiver, which knows the link and rate-limits. Heartbeat logs
+``string2msg_ll: node [<src>] failed authentication`` (classic) and
+``netstring authentication failed, s=…, autotoken=…`` (netstring).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Literal
+
+from hacore.config.model import AuthKey, AuthKeys
+from hacore.wire.codec import (
+    AUTH_FIELD,
+    DecodeError,
+    DecodeReason,
+    EncodeError,
+    Packet,
+    classic_auth_text,
+    encode_classic,
+    encode_netstring,
+    expand_compressed,
+    parse_packet,
+)
+from hacore.wire.message import Field, FieldType, Message
+
+RejectReason = Literal[DecodeReason, "bad_signature", "missing_signature", "unknown_key_index"]
+
+# Heartbeat parses signatures with sscanf("%d %s"); we accept exactly what it writes.
+_SIGNATURE = re.compile(rb"(\d{1,9}) (\S+)")
+
+
+class PacketRejected(Exception):
+    """A received packet was dropped. ``reason`` is one stable word; ``detail`` says why;
+    ``src`` is the sender the packet claims to be, when it could be parsed."""
+
+    def __init__(self, reason: RejectReason, detail: str, src: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason: RejectReason = reason
+        self.detail = detail
+        self.src = src
+
+
+class PacketSigner:
+    """Seals outgoing and opens incoming packets with one node's authkeys.
+
+    Build a new signer when authkeys is re-read (SIGHUP); a signer never changes.
+    """
+
+    __slots__ = ("_digest", "_key", "_keys", "_prefix", "inner_auth")
+
+    def __init__(self, authkeys: AuthKeys, *, inner_auth: bool = True) -> None:
+        signer = authkeys.signer
+        self._keys: dict[int, AuthKey] = dict(authkeys.keys)
+        self._digest = signer.method.digest
+        # The active entry's key signs, and also verifies every netstring trailer (quirk).
+        self._key = signer.key
+        self._prefix = f"{signer.index} "
+        self.inner_auth = inner_auth
+
+    # ---- sending ---------------------------------------------------------------------
+
+    def seal(self, msg: Message) -> bytes:
+        """The wire packet for ``msg``: netstring, inner ``auth`` (when ``inner_auth``),
+        trailer. ``msg`` itself is not modified. Raises EncodeError for unsendable fields."""
+        if self.inner_auth:
+            msg = self._with_inner_auth(msg)
+        body = encode_netstring(msg)
+        signature = self._sign(body)
+        return b"%s%d:%s," % (body, len(signature), signature)
+
+    def seal_classic(self, msg: Message, nul: bool = True) -> bytes:
+        """The classic packet for ``msg`` with its inner ``auth`` field (serial links)."""
+        return encode_classic(self._with_inner_auth(msg), nul)
+
+    def _with_inner_auth(self, msg: Message) -> Message:
+        """A copy of ``msg`` with any ``auth`` field replaced by a fresh one, last."""
+        signed = Message()
+        signed.fields = [f for f in msg.fields if f.name != AUTH_FIELD]
+        signature = self._sign(classic_auth_text(signed)).decode()
+        signed.fields.append(Field(AUTH_FIELD, signature, FieldType.STRING))
+        return signed
+
+    def _sign(self, data: bytes) -> bytes:
+        return (self._prefix + self._digest(self._key, data)).encode()
+
+    # ---- receiving -------------------------------------------------------------------
+
+    def open(self, data: bytes) -> Message:
+        """Parse and authenticate one received packet; compression is undone only
+        after the signature matched. Raises PacketRejected, never anything else."""
+        try:
+            packet = parse_packet(data)
+        except DecodeError as e:
+            raise PacketRejected(e.reason, e.detail) from None
+        if packet.netstring:
+            self._verify_trailer(packet)
+        else:
+            self.verify_inner_auth(packet.message)
+        try:
+            return expand_compressed(packet.message)
+        except DecodeError as e:
+            raise PacketRejected(e.reason, e.detail, packet.message.get("src")) from None
+
+    def verify_inner_auth(self, msg: Message) -> None:
+        """Check the inner ``auth`` field with the method and key of its index."""
+        src = msg.get("src")
+        auth = None
+        for f in msg.fields:
+            if f.name == AUTH_FIELD:
+                auth = f
+        if auth is None:
+            raise PacketRejected("missing_signature", "no auth field", src)
+        if not isinstance(auth.value, str):
+            raise PacketRejected("bad_signature", "the auth field is not a string", src)
+        index, token = self._parse_signature(auth.value.encode("utf-8", "surrogateescape"), src)
+        entry = self._entry(index, src)
+        try:
+            text = classic_auth_text(msg)
+        except EncodeError as e:
+            raise PacketRejected(
+                "bad_signature", f"cannot rebuild the signed text: {e}", src
+            ) from None
+        self._check(entry, entry.key, text, token, src)
+
+    def _verify_trailer(self, packet: Packet) -> None:
+        src = packet.message.get("src")
+        if packet.trailer is None:
+            raise PacketRejected("missing_signature", "netstring packet without trailer", src)
+        index, token = self._parse_signature(packet.trailer, src)
+        self._check(self._entry(index, src), self._key, packet.signed, token, src)
+
+    def _parse_signature(self, text: bytes, src: str | None) -> tuple[int, bytes]:
+        match = _SIGNATURE.fullmatch(text)
+        if match is None:
+            raise PacketRejected("bad_signature", f"garbled signature {text[:80]!r}", src)
+        return int(match[1]), match[2]
+
+    def _entry(self, index: int, src: str | None) -> AuthKey:
+        entry = self._keys.get(index)
+        if entry is None:
+            raise PacketRejected("unknown_key_index", f"authkeys has no entry {index}", src)
+        return entry
+
+    @staticmethod
+    def _check(
+        entry: AuthKey, key: bytes | None, data: bytes, token: bytes, src: str | None
+    ) -> None:
+        method = entry.method
+        if method.key_required and key is None:
+            raise PacketRejected(
+                "bad_signature", f"entry {entry.index} ({method.name}) has no key here", src
+            )
+        try:
+            expected = method.digest(key, data).encode()
+        except Exception as e:  # a plugin's bug must drop the packet, not the daemon
+            raise PacketRejected(
+                "bad_signature", f"{method.name} digest failed: {e!r}", src
+            ) from None
+        if not hmac.compare_digest(expected, token):
+            raise PacketRejected(
+                "bad_signature", f"{method.name} signature of entry {entry.index} differs", src
+            )
