@@ -6,13 +6,51 @@ All times are integer milliseconds, as Heartbeat keeps them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from hacore.api import AuthMethod, MediumConfig, SourceLocation
+from hacore.api import AuthMethod, ConfigError, MediumConfig, SourceLocation
 
 AutoFailback = Literal["on", "off", "legacy"]
+
+NOT_STARTED = "Configuration error, heartbeat not started."
+"""Heartbeat's last line for every configuration failure (exit code 6)."""
+
+
+class ConfigErrors(ConfigError):
+    """Every problem one pass over the configuration found, not just the first.
+
+    Heartbeat keeps parsing after an error and logs them all, then a closing line or two
+    (``Authentication configuration error.``, then :data:`NOT_STARTED`); ``lines()``
+    gives that same report, so ``hacored --check`` reads like ``heartbeat`` did.
+    The first problem is also this exception's ``message``/``location``.
+    """
+
+    def __init__(
+        self,
+        problems: Sequence[ConfigError],
+        closing: Sequence[str] = (),
+        info: Sequence[str] = (),
+    ) -> None:
+        if not problems:
+            raise ValueError("ConfigErrors needs at least one problem")
+        super().__init__(problems[0].message, problems[0].location)
+        self.problems = tuple(problems)
+        self.info = tuple(info)
+        self.closing = tuple(closing)
+
+    def lines(self) -> list[str]:
+        """The report as Heartbeat-style ``LEVEL: text`` lines, in log order."""
+        return (
+            [f"ERROR: {problem}" for problem in self.problems]
+            + [f"info: {text}" for text in self.info]
+            + [f"ERROR: {text}" for text in (*self.closing, NOT_STARTED)]
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
 
 
 @dataclass(frozen=True)
@@ -91,6 +129,7 @@ class HaCf:
     uuidfrom: Literal["file", "nodename"] = "file"
     autojoin: Literal["none", "other", "any"] = "none"
     max_rexmit_delay_ms: int = 250
+    log_badpack: bool = True  # log_badpack: warn about packets that fail to parse
     debug: int = 0
     logfile: Path | None = None
     debugfile: Path | None = None
@@ -98,9 +137,13 @@ class HaCf:
     use_logd: bool | None = None
     respawn: list[Respawn] = field(default_factory=list)
     apiauth: dict[str, ApiAuth] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    # Every directive as written (name -> raw value), for `hactl`/cl_status-style lookups.
+    env: dict[str, str] = field(default_factory=dict)  # env NAME=VAL; children see HA_NAME
+    # Every directive as written (name -> text after the name, last occurrence wins).
     raw: dict[str, str] = field(default_factory=dict)
+    # Heartbeat's parameter table exactly as `cl_status hbparameter -p NAME` prints it:
+    # the last value written for each recorded directive, else the `heartbeat -D`
+    # default or the computed one (warntime/initdead/deadping as "<n>ms", udpport...).
+    parameters: dict[str, str] = field(default_factory=dict)
     extensions: Extensions = field(default_factory=Extensions)
     warnings: list[ConfigWarning] = field(default_factory=list)
 
@@ -112,6 +155,12 @@ class ResourceSpec:
     spec: str  # as written, after the IPaddr shorthand was expanded: "IPaddr::10.0.0.60"
     name: str  # "IPaddr"
     args: tuple[str, ...]  # ("10.0.0.60",)
+    written: str = ""  # the token exactly as in haresources ("10.0.0.60"); "" = same as spec
+
+    @property
+    def token(self) -> str:
+        """The resource as written: what Heartbeat uses as a group key on the wire."""
+        return self.written or self.spec
 
 
 @dataclass(frozen=True)
@@ -127,7 +176,7 @@ class ResourceGroup:
 
     @property
     def key(self) -> str:
-        return self.resources[0].spec
+        return self.resources[0].token
 
 
 @dataclass(frozen=True)
