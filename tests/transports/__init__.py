@@ -1,0 +1,1 @@
+"""Tests of the heartbeat media plugins (ucast, bcast, mcast, serial)."""
