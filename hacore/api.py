@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from hacore.config.timeparse import parse_msec
+
+__all__ = ["parse_msec"]  # re-exported: plugins read ha.cf time values the way the core does
+
 # --------------------------------------------------------------------------------------
 # Errors
 
@@ -274,7 +278,14 @@ class Cluster(Protocol):
 
     def node_status(self, node: str) -> NodeStatus: ...
 
-    def nodes(self) -> Sequence[str]: ...
+    def nodes(self) -> Sequence[str]:
+        """Every configured node, ping nodes included, in ha.cf order."""
+
+    def node_type(self, node: str) -> str:
+        """``normal`` or ``ping``."""
+
+    def parameter(self, name: str) -> str | None:
+        """An ha.cf parameter as ``cl_status hbparameter`` prints it (None if unknown)."""
 
     def send(self, msg_type: str, fields: Mapping[str, str], dest: str | None = None) -> None:
         """Send a sequenced, signed message to the cluster (to ``dest`` only if given)."""

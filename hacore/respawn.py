@@ -1,0 +1,112 @@
+"""``respawn`` / ``failfast`` clients, supervised with Heartbeat's rules (spec §11.1).
+
+A client starts after communication is up, in file order, and is stopped in reverse
+order at shutdown. Exit code 100 means "do not restart me"; a client that dies quickly
+more than ten times in a row is given up on ("respawning too fast"). A command whose
+program is a known in-process helper (``ipfail``) runs as a supervised coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import structlog
+
+from hacore.api import Cluster, HelperType
+from hacore.config.model import Respawn
+
+log = structlog.get_logger("hacore.respawn")
+
+NO_RESTART = 100
+QUICK_RUN_S = 30.0
+MAX_QUICK_RUNS = 10
+RESTART_DELAY_S = 1.0
+
+
+class Supervisor:
+    """Runs every respawn client of ha.cf and restarts it by Heartbeat's rules."""
+
+    def __init__(
+        self, clients: list[Respawn], helpers: Mapping[str, HelperType], cluster: Cluster
+    ) -> None:
+        self._clients = clients
+        self._helpers = helpers
+        self._cluster = cluster
+        self._tasks: list[asyncio.Task[None]] = []
+        self._procs: dict[int, asyncio.subprocess.Process] = {}
+
+    def start(self) -> None:
+        for index, client in enumerate(self._clients):
+            self._tasks.append(asyncio.ensure_future(self._supervise(index, client)))
+
+    async def stop(self) -> None:
+        for index in sorted(self._procs, reverse=True):
+            proc = self._procs[index]
+            if proc.returncode is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for task in reversed(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _supervise(self, index: int, client: Respawn) -> None:
+        program = Path(client.command.split()[0]).name
+        helper = self._helpers.get(program)
+        quick_runs = 0
+        while True:
+            started = time.monotonic()
+            code = await (self._run_helper(helper) if helper else self._run_process(index, client))
+            log.warning(
+                "client_exited",
+                msg=f"Managed {client.command} process exited with return code {code}.",
+                code=code,
+            )
+            if code == NO_RESTART:
+                return
+            quick = time.monotonic() - started < QUICK_RUN_S
+            quick_runs = quick_runs + 1 if quick else 0
+            if quick_runs > MAX_QUICK_RUNS:
+                log.error("respawning_too_fast", msg=f'Client {client.command} "respawning too fast"')
+                return
+            log.info("respawning", msg=f'Respawning client "{client.command}":')
+            if quick:
+                await asyncio.sleep(RESTART_DELAY_S)
+
+    async def _run_helper(self, helper: HelperType) -> int:
+        try:
+            await helper.run(self._cluster)
+        except SystemExit as stop:
+            return stop.code if isinstance(stop.code, int) else 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("helper_failed", helper=helper.name, error=repr(exc))
+            return 1
+        return 0
+
+    async def _run_process(self, index: int, client: Respawn) -> int:
+        user = pwd.getpwnam(client.user)
+
+        def become_user() -> None:
+            os.setsid()
+            os.initgroups(user.pw_name, user.pw_gid)
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+
+        proc = await asyncio.create_subprocess_exec(
+            "/bin/sh", "-c", f"exec {client.command}",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            preexec_fn=become_user,
+        )
+        self._procs[index] = proc
+        return await proc.wait()
