@@ -11,6 +11,8 @@ import pytest
 
 from hacore.lab.netns import NetnsSet, netns_problem
 
+pytest_plugins = ["hacore.lab.fixtures"]
+
 _PROBLEM: str | None | bool = False  # False = not probed yet
 
 

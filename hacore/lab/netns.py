@@ -8,11 +8,17 @@ host's namespace, and no namespace gets a default route.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shutil
+import socket
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+CLONE_NEWNET = 0x40000000
 
 
 class NetnsUnavailable(RuntimeError):
@@ -31,6 +37,35 @@ def netns_problem() -> str | None:
         return f"`ip netns add` failed: {add.stderr.strip()}"
     subprocess.run(["ip", "netns", "del", probe], capture_output=True)
     return None
+
+
+def connect_in_netns(ns: str, address: tuple[str, int], timeout: float) -> socket.socket:
+    """A TCP connection made from inside namespace ``ns`` (by its full name).
+
+    A socket belongs to the namespace it was created in, so a short-lived thread enters
+    ``ns`` (setns only moves that thread), connects, and hands the socket back: no process
+    to spawn, and the caller's own namespace is never changed.
+    """
+    result: list[socket.socket | OSError] = []
+
+    def enter_and_connect() -> None:
+        try:
+            fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+            try:
+                if ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), f"setns into {ns} failed")
+            finally:
+                os.close(fd)
+            result.append(socket.create_connection(address, timeout))
+        except OSError as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=enter_and_connect, name=f"connect-in-{ns}")
+    thread.start()
+    thread.join()
+    if isinstance(result[0], OSError):
+        raise result[0]
+    return result[0]
 
 
 def run(cmd: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -66,6 +101,10 @@ class NetnsSet:
     def popen(self, short: str, *cmd: str, **kwargs: object) -> subprocess.Popen[bytes]:
         return subprocess.Popen(["ip", "netns", "exec", self.name(short), *cmd], **kwargs)  # type: ignore[call-overload, no-any-return]
 
+    def connect(self, short: str, address: tuple[str, int], timeout: float = 1.0) -> socket.socket:
+        """A TCP connection from inside namespace ``short`` (see ``connect_in_netns``)."""
+        return connect_in_netns(self.name(short), address, timeout)
+
     def veth(self, a: str, a_if: str, b: str, b_if: str) -> None:
         """A veth pair between namespaces a and b (created inside a, never on the host)."""
         self.ip(a, "link", "add", a_if, "type", "veth", "peer", "name", b_if, "netns", self.name(b))
@@ -86,10 +125,8 @@ class NetnsSet:
         for ns in reversed(self.created):
             pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), 9)
-                except (ProcessLookupError, ValueError):
-                    pass
             run(["ip", "netns", "del", ns], check=False)
         self.created.clear()
 
