@@ -33,7 +33,7 @@ _FACILITIES = logging.handlers.SysLogHandler.facility_names
 def _render_text(_: Any, __: str, event: MutableMapping[str, Any]) -> str:
     level = _LEVEL_WORDS.get(str(event.pop("level", "info")), "info")
     stamp = event.pop("timestamp", "")
-    node = event.pop("node", "-")
+    node = event.pop("local_node", "-")
     name = event.pop("event", "")
     text = event.pop("msg", None)
     event.pop("logger", None)
@@ -99,4 +99,8 @@ def configure(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    structlog.contextvars.bind_contextvars(node=node)
+    structlog.contextvars.bind_contextvars(local_node=node)
+
+
+def log_config_warning(text: str) -> None:
+    structlog.get_logger("hacore.config").warning("config_warning", msg=text)

@@ -1,0 +1,406 @@
+"""The membership engine: Heartbeat 3.0.6's node/link liveness, sequencing, generations,
+retransmission, acks and start-up exchange (spec §4–§6, §10.1), as a pure state machine.
+
+No I/O and no clock: every input carries ``now`` (``time.monotonic()`` seconds) and
+every consequence comes back as an effect (see :mod:`hacore.membership.effects`).
+"""
+
+from __future__ import annotations
+
+import random
+
+import structlog
+
+from hacore.api import LinkStatus, NodeStatus
+from hacore.membership.config import MembershipConfig
+from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send
+from hacore.membership.liveness import Liveness, SelfWatch
+from hacore.membership.peers import STATUS_WORDS, Peer, PeerTable, parse_hex
+from hacore.membership.rexmit import Retransmission
+from hacore.membership.stamping import Stamper
+from hacore.membership.throttle import Throttle
+from hacore.membership.tracking import SeqTracker
+from hacore.wire.message import Message
+
+log = structlog.get_logger("hacore.membership")
+
+DEADTIME_BUMP_MS = 2000  # Heartbeat's hb_add_deadtime(2000) during the first 5 s
+DEADTIME_BUMP_S = 5.0
+REQNODES_RETRY_S = 1.0
+_LIVE = (NodeStatus.INIT, NodeStatus.UP, NodeStatus.ACTIVE)
+
+
+class Membership:
+    """Who is alive, over which links, and which of their messages to accept."""
+
+    def __init__(self, cfg: MembershipConfig) -> None:
+        self.cfg = cfg
+        self._rng = random.Random(cfg.seed)
+        self._throttle = Throttle(log)
+        max_delay = cfg.max_rexmit_delay_ms
+        low = 50 if max_delay >= 100 else 0
+
+        def first_delay() -> float:
+            return self._rng.uniform(low, max_delay) / 1000
+
+        def peer(name: str, ping: bool) -> Peer:
+            track = SeqTracker(self._rng.randrange(10), first_delay, max_delay / 1000)
+            links = cfg.links.get(name, (name,) if ping else ())
+            dead_after = cfg.deadping_ms if ping else cfg.deadtime_ms
+            return Peer(name, ping=ping, links=links, track=track, dead_after_ms=dead_after)
+
+        normal = [peer(n, False) for n in cfg.nodes if n != cfg.local_node]
+        pings = [peer(n, True) for n in cfg.ping_nodes]
+        self._peers = PeerTable(cfg.local_node, cfg.uuid, normal + pings)
+        self._live = Liveness(cfg, self._throttle)
+        self._rexmit = Retransmission(max_delay, self._throttle)
+        self._stamper = Stamper(cfg, self._rexmit.history, self._peers.uuid_of)
+        self._watch = SelfWatch(cfg)
+        self._local_status = NodeStatus.INIT
+        self._init_sent = False
+        self._start: float | None = None
+        self._links_up = False  # every node heard from or declared dead (LINKSUP)
+        self._comm_up = False
+        self._reqnodes_due: float | None = None  # set while waiting for repnodes
+        self._flow_control = True
+
+    # ---------------------------------------------------------------- outbound
+
+    def status_message(self, now: float) -> Message:
+        """Our heartbeat, unstamped; the daemon stamps, seals and sends it."""
+        self._begin(now)
+        if self._local_status is NodeStatus.INIT:
+            self._init_sent = True
+        msg = Message(("t", "status"), ("st", self._local_status.value))
+        msg.add("dt", f"{self._advertised_dt(now):x}")
+        if self._flow_control:
+            msg.add("protocol", "1")
+        return msg.add("hacore", "1")
+
+    def stamp(self, msg: Message, now: float, wall: float) -> Message:
+        """Add the control fields in Heartbeat's order (§4.1); remember sequenced messages.
+
+        Mutates and returns ``msg``. NS_ types get no seq/ld and keep control fields they
+        already carry. Do not change the message afterwards: history holds a copy.
+        """
+        self._begin(now)
+        return self._stamper.stamp(msg, now, wall)
+
+    def set_local_status(self, status: NodeStatus) -> bool:
+        """Change what our heartbeats say; True if it changed (the daemon then sends one)."""
+        if status not in _LIVE:
+            raise ValueError(f"local status must be init, up or active, not {status!r}")
+        return self._set_local(status)
+
+    # ---------------------------------------------------------------- queries
+
+    @property
+    def local_status(self) -> NodeStatus:
+        return self._local_status
+
+    @property
+    def comm_up(self) -> bool:
+        return self._comm_up
+
+    def status(self, node: str) -> NodeStatus:
+        return self._local_status if node == self.cfg.local_node else self._peers[node].status
+
+    def links(self, node: str) -> dict[str, LinkStatus]:
+        """Link states; our own links show ``dead``, as Heartbeat never refreshes them."""
+        if node == self.cfg.local_node:
+            return dict.fromkeys(self.cfg.links.get(node, ()), LinkStatus.DEAD)
+        return {name: link.status for name, link in self._peers[node].links.items()}
+
+    def generation(self, node: str) -> int | None:
+        if node == self.cfg.local_node:
+            return self.cfg.generation
+        return self._peers[node].generation or None
+
+    def last_heard(self, node: str) -> float | None:
+        """Local arrival time of the node's last accepted status (None: never)."""
+        return None if node == self.cfg.local_node else self._peers[node].heard_at
+
+    def is_hacore(self, node: str) -> bool:
+        return node == self.cfg.local_node or self._peers[node].hacore is True
+
+    # ---------------------------------------------------------------- inbound
+
+    def receive(self, msg: Message, link: str, now: float) -> list[Effect]:
+        """One authenticated packet that arrived on ``link``."""
+        self._begin(now)
+        out: list[Effect] = []
+        self._watch.on_packet(now, self._peers, out)
+        self._receive(msg, link, now, out)
+        if not self._links_up:
+            self._check_links_up(now, out)
+        return out
+
+    def tick(self, now: float) -> list[Effect]:
+        """Timers: deaths, link deaths, rexmit requests, reqnodes retries, comm-up."""
+        self._begin(now)
+        out: list[Effect] = []
+        self._watch.on_tick(now, self._peers, out)
+        if self._local_status is NodeStatus.INIT and self._init_sent:
+            self._set_local(NodeStatus.UP)
+            out.append(Send(self.status_message(now)))
+        for peer in self._peers:
+            self._live.expire(peer, now, self._dead_limit_ms(peer), out)
+            self._rexmit.request_missing(peer, now, out)
+        if self._reqnodes_due is not None and now >= self._reqnodes_due:
+            self._request_nodes(now, out)
+        if not self._links_up:
+            self._check_links_up(now, out)
+        return out
+
+    # ---------------------------------------------------------------- receive path
+
+    def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
+        mtype, src, ts = msg.get("t"), msg.get("src"), msg.get("ts")
+        if mtype is None or src is None or ts is None:
+            self._bad(out, now, link, "process_clustermsg: missing from/ts/type", src)
+            return
+        sequenced = not mtype.startswith("NS_")
+        seq = parse_hex(msg.get("seq"))
+        if sequenced and seq is None:
+            self._bad(out, now, link, "process_clustermsg: missing seqno", src)
+            return
+        stamp_time = parse_hex(ts)
+        if not stamp_time:
+            out.append(DropCount("missing_fields"))  # Heartbeat drops these silently
+            return
+        if src == self.cfg.local_node:
+            self._own(msg, now, out)
+            return
+        peer = self._peers.find(src, msg.get_bytes("srcuuid"))
+        if peer is None:
+            text = f"process_status_message: bad node [{src}] in message"
+            self._throttle("error", "unknown_node", src, now, msg=text, src=src, link=link)
+            out.append(DropCount("unknown_node"))
+            return
+        peer.heard = True
+        if peer.ping:
+            self._from_ping_node(peer, msg, mtype, link, now, out)
+        elif sequenced:
+            assert seq is not None
+            self._sequenced(peer, msg, mtype, seq, stamp_time, link, now, out)
+        else:
+            self._unsequenced(peer, msg, mtype, link, now, out)
+
+    def _sequenced(
+        self,
+        peer: Peer,
+        msg: Message,
+        mtype: str,
+        seq: int,
+        stamp_time: int,
+        link: str,
+        now: float,
+        out: list[Effect],
+    ) -> None:
+        gen = parse_hex(msg.get("hg") or "0")
+        if seq <= 0 or gen is None:
+            self._bad(out, now, link, "should_drop_message: bad sequence or generation", peer.name)
+            return
+        is_status = mtype.lower() == "status"
+        if gen < peer.generation:
+            text = (
+                f"should_drop_message: attempted replay attack [{peer.name}]? "
+                f"[gen = {gen}, curgen = {peer.generation}]"
+            )
+            self._throttle("error", "replay_dropped", peer.name, now, msg=text, peer=peer.name)
+            out.append(DropCount("replay"))
+            return
+        healed = False
+        if is_status:
+            if gen == peer.generation and gen > 0 and peer.status is NodeStatus.DEAD:
+                if seq <= peer.status_seq:
+                    out.append(DropCount("stale"))
+                    return
+                healed = True
+            elif gen > peer.generation:
+                self._live.restarted(peer, gen, out)
+            peer.generation = gen
+        arrival = peer.track.receive(seq, now)
+        self._live.touch_link(peer, link, now, out)
+        self._rexmit.account(peer, arrival, now, self._flow_control, out)
+        if not arrival.accepted:
+            out.append(DropCount("duplicate"))
+            return
+        dest_uuid = msg.get_bytes("destuuid")
+        if dest_uuid is not None:
+            to_us = dest_uuid == self.cfg.uuid
+        else:
+            to_us = msg.get("dest") in (None, self.cfg.local_node)
+        if not to_us:
+            out.append(DropCount("not_for_us"))
+            return
+        if healed:
+            self._live.partition_healed(peer, out)
+        if is_status:
+            self._on_status(peer, msg, seq, stamp_time, link, now, out)
+        elif mtype == "reqnodes":
+            nodelist = "".join(f"{n} " for n in self.cfg.nodes)
+            reply = Message(("dest", peer.name), ("t", "repnodes"), ("nodelist", nodelist))
+            out.append(Send(reply.add("delnodelist", " ")))
+        elif mtype == "repnodes":
+            self._on_repnodes(peer, msg, now, out)
+        else:
+            out.append(Deliver(msg, link))
+
+    def _unsequenced(
+        self, peer: Peer, msg: Message, mtype: str, link: str, now: float, out: list[Effect]
+    ) -> None:
+        self._live.touch_link(peer, link, now, out)
+        dest = msg.get("dest")
+        for_us = dest is None or dest == self.cfg.local_node
+        if mtype.lower() == "ns_nak_rexmit":
+            seq = parse_hex(msg.get("firstseq"))
+            if not seq:
+                self._bad(out, now, link, "should_drop_message: bad nak seq number", peer.name)
+                return
+            self._rexmit.give_up(peer, seq, for_us, now, self._flow_control, out)
+        elif not for_us:
+            out.append(DropCount("not_for_us"))
+        elif mtype == "NS_ackmsg":
+            ackseq = parse_hex(msg.get("ackseq"))
+            if ackseq is not None and peer.acked < ackseq <= self._stamper.seq:
+                peer.acked = ackseq
+        elif mtype == "NS_rexmit":
+            self._rexmit.serve(peer, msg, now, out)
+        else:
+            out.append(Deliver(msg, link))
+
+    def _from_ping_node(
+        self, peer: Peer, msg: Message, mtype: str, link: str, now: float, out: list[Effect]
+    ) -> None:
+        if mtype != "NS_st" or msg.get("st") != NodeStatus.PING.value:
+            self._bad(out, now, link, f"unexpected {mtype} message from ping node", peer.name)
+            return
+        self._live.touch_link(peer, link, now, out)
+        late_death = self._live.check_late(peer, now, out)
+        self._live.note_status(peer, NodeStatus.PING, now, late_death, out)
+
+    def _on_status(
+        self,
+        peer: Peer,
+        msg: Message,
+        seq: int,
+        stamp_time: int,
+        link: str,
+        now: float,
+        out: list[Effect],
+    ) -> None:
+        status = STATUS_WORDS.get((msg.get("st") or "").lower())
+        if status is None:
+            self._bad(out, now, link, "HBDoMsg_T_STATUS: status update without st field", peer.name)
+            return
+        if seq < peer.status_seq:
+            # A retransmitted status older than one we hold. Heartbeat also requires an
+            # older ts (whole seconds), so it can replay a stale st within one second.
+            out.append(DropCount("stale"))
+            return
+        if self._flow_control and "protocol" not in msg:
+            self._disable_flow_control(peer, now, out)
+        peer.hacore = msg.get("hacore") == "1"
+        dead_after = parse_hex(msg.get("dt"))
+        if dead_after:
+            peer.dead_after_ms = dead_after
+        late_death = self._live.check_late(peer, now, out)
+        self._live.note_status(peer, status, now, late_death, out)
+        peer.remote_ts = stamp_time
+        peer.status_seq = seq
+        out.append(Deliver(msg, link))
+
+    def _on_repnodes(self, peer: Peer, msg: Message, now: float, out: list[Effect]) -> None:
+        if self._reqnodes_due is None:
+            log.debug("repnodes_unsolicited", peer=peer.name)
+            return
+        theirs = (msg.get("nodelist") or "").split()
+        if sorted(theirs) != sorted(self.cfg.nodes):
+            # Heartbeat would drop nodes missing from the list; hacore keeps ha.cf's list.
+            log.warning(
+                "repnodes_mismatch",
+                msg=f"{peer.name} lists nodes [{' '.join(theirs)}]; keeping ha.cf's list",
+                peer=peer.name,
+                theirs=theirs,
+                ours=list(self.cfg.nodes),
+            )
+        self._comm_now_up(now, out)
+
+    # ---------------------------------------------------------------- state changes
+
+    def _set_local(self, status: NodeStatus) -> bool:
+        if status is self._local_status:
+            return False
+        self._local_status = status
+        log.info(
+            "local_status", msg=f"Local status now set to: '{status.value}'", status=status.value
+        )
+        return True
+
+    def _disable_flow_control(self, peer: Peer, now: float, out: list[Effect]) -> None:
+        text = "flow control disabled due to different version heartbeat"
+        log.info("flow_control_disabled", msg=text, peer=peer.name)
+        self._flow_control = False
+        if self._reqnodes_due is not None:
+            self._comm_now_up(now, out)  # an old peer will never answer reqnodes
+
+    # ---------------------------------------------------------------- start-up
+
+    def _check_links_up(self, now: float, out: list[Effect]) -> None:
+        if not all(p.heard or p.status is NodeStatus.DEAD for p in self._peers):
+            return
+        self._links_up = True
+        log.info("links_up", msg="every node heard from or declared dead")
+        if self._flow_control:
+            self._request_nodes(now, out)
+        else:
+            self._comm_now_up(now, out)
+
+    def _request_nodes(self, now: float, out: list[Effect]) -> None:
+        target = next((p for p in self._peers.normal if p.status is not NodeStatus.DEAD), None)
+        if target is None:
+            self._comm_now_up(now, out)
+            return
+        out.append(Send(Message(("t", "reqnodes"), ("dest", target.name))))
+        self._reqnodes_due = now + REQNODES_RETRY_S
+
+    def _comm_now_up(self, now: float, out: list[Effect]) -> None:
+        if self._comm_up:
+            return
+        self._comm_up = self._links_up = True
+        self._reqnodes_due = None
+        log.info("comm_up", msg="Comm_now_up(): updating status to active")
+        self._set_local(NodeStatus.ACTIVE)
+        out.append(Send(self.status_message(now)))
+        out.append(CommUp())
+
+    # ---------------------------------------------------------------- helpers
+
+    def _begin(self, now: float) -> None:
+        if self._start is None:
+            self._start = now
+            for peer in self._peers:
+                peer.alive_ref = now
+
+    def _dead_limit_ms(self, peer: Peer) -> int:
+        if not self._links_up:
+            return self.cfg.initdead_ms
+        return peer.dead_after_ms
+
+    def _advertised_dt(self, now: float) -> int:
+        start = self._start if self._start is not None else now
+        if now - start < DEADTIME_BUMP_S and any(p.hacore is False for p in self._peers.normal):
+            return self.cfg.deadtime_ms + DEADTIME_BUMP_MS
+        return self.cfg.deadtime_ms
+
+    def _own(self, msg: Message, now: float, out: list[Effect]) -> None:
+        uuid = msg.get_bytes("srcuuid")
+        if uuid is not None and uuid != self.cfg.uuid:
+            text = f"another node also calls itself {self.cfg.local_node} (different uuid)"
+            self._throttle("error", "duplicate_node_name", "", now, msg=text, uuid=uuid.hex())
+        out.append(DropCount("own"))
+
+    def _bad(self, out: list[Effect], now: float, link: str, text: str, src: str | None) -> None:
+        self._throttle("error", "bad_message", src or "?", now, msg=text, src=src, link=link)
+        out.append(DropCount("missing_fields"))

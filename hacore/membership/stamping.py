@@ -1,0 +1,69 @@
+"""Control fields on every outbound message, in the real daemon's order (§4.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hacore.membership.config import MembershipConfig
+from hacore.membership.history import SendHistory
+from hacore.wire.message import Message
+
+LOADAVG_REFRESH_S = 1.0
+
+
+class Stamper:
+    """Owns our sequence counter: one for every sequenced message, whatever its dest.
+
+    ``uuid_of`` gives a node's uuid once known (learned from its ``srcuuid``), for the
+    ``destuuid`` field.
+    """
+
+    def __init__(
+        self,
+        cfg: MembershipConfig,
+        history: SendHistory,
+        uuid_of: Callable[[str], bytes | None],
+    ) -> None:
+        self._cfg = cfg
+        self._history = history
+        self._uuid_of = uuid_of
+        self._ttl = str(cfg.hopfudge + len(cfg.nodes) + len(cfg.ping_nodes))
+        self._hg = f"{cfg.generation:x}"
+        self.seq = 0
+        self._load = "n/a"
+        self._load_at: float | None = None
+
+    def stamp(self, msg: Message, now: float, wall: float) -> Message:
+        mtype = msg.type
+        if not mtype:
+            raise ValueError(f"stamp: message has no 't' field: {msg!r}")
+        sequenced = not mtype.startswith("NS_")
+
+        def put(name: str, value: str | bytes) -> None:
+            # NS_ types keep what they carry (a ping echo's src is the ping node).
+            if sequenced or name not in msg:
+                msg.set(name, value)
+
+        dest = msg.get("dest")
+        dest_uuid = self._uuid_of(dest) if dest is not None else None
+        if dest_uuid is not None:
+            put("destuuid", dest_uuid)
+        put("src", self._cfg.local_node)
+        put("srcuuid", self._cfg.uuid)
+        if sequenced:
+            self.seq += 1
+            msg.set("seq", f"{self.seq:x}")
+        put("hg", self._hg)
+        put("ts", f"{int(wall):x}")
+        if sequenced:
+            msg.set("ld", self._loadavg(now))
+        put("ttl", self._ttl)
+        if sequenced:
+            self._history.add(self.seq, msg.copy())
+        return msg
+
+    def _loadavg(self, now: float) -> str:
+        if self._load_at is None or now - self._load_at >= LOADAVG_REFRESH_S:
+            self._load = self._cfg.loadavg()
+            self._load_at = now
+        return self._load
