@@ -1,0 +1,142 @@
+"""Between the daemon's views and the wire messages of ``hacore.v1``.
+
+Enum values are paired by name (``NodeStatus.ACTIVE`` ↔ ``NODE_STATUS_ACTIVE``) so a
+word added to :mod:`hacore.api` without its proto counterpart fails loudly at import
+time instead of silently sending UNSPECIFIED.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from hacore.api import (
+    GroupChanged,
+    GroupState,
+    LinkStatus,
+    LinkStatusChanged,
+    NodeStatus,
+    NodeStatusChanged,
+    Scope,
+)
+from hacore.control.model import (
+    ClusterView,
+    EventsLost,
+    FailoverEvent,
+    GroupView,
+    NodeView,
+    TimedEvent,
+)
+from hacore.v1 import hacore_pb2 as pb
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _pairs(words: type[_E], proto_enum: Any, prefix: str) -> tuple[dict[_E, Any], dict[int, _E]]:
+    """``{word: proto value}`` and back; proto values are typed Any because the
+    generated stubs give each enum its own int subclass."""
+    to_proto = {word: proto_enum.Value(f"{prefix}_{word.name}") for word in words}
+    return to_proto, {int(number): word for word, number in to_proto.items()}
+
+
+NODE_STATUS_TO_PB, NODE_STATUS_FROM_PB = _pairs(NodeStatus, pb.NodeStatus, "NODE_STATUS")
+LINK_STATUS_TO_PB, LINK_STATUS_FROM_PB = _pairs(LinkStatus, pb.LinkStatus, "LINK_STATUS")
+GROUP_STATE_TO_PB, GROUP_STATE_FROM_PB = _pairs(GroupState, pb.GroupState, "GROUP_STATE")
+SCOPE_TO_PB, SCOPE_FROM_PB = _pairs(Scope, pb.Scope, "SCOPE")
+NODE_TYPE_TO_PB: dict[str, Any] = {"normal": pb.NODE_TYPE_NORMAL, "ping": pb.NODE_TYPE_PING}
+
+
+def timestamp(wall: float) -> Timestamp:
+    stamp = Timestamp()
+    seconds = math.floor(wall)
+    stamp.seconds = seconds
+    stamp.nanos = min(round((wall - seconds) * 1e9), 999_999_999)
+    return stamp
+
+
+def wall_of(stamp: Timestamp) -> float:
+    return stamp.seconds + stamp.nanos / 1e9
+
+
+def node_to_pb(node: NodeView, local_node: str) -> pb.Node:
+    message = pb.Node(
+        name=node.name,
+        status=NODE_STATUS_TO_PB[node.status],
+        type=NODE_TYPE_TO_PB[node.type],
+        links=[
+            pb.Link(name=link.name, status=LINK_STATUS_TO_PB[link.status]) for link in node.links
+        ],
+        local=node.name == local_node,
+    )
+    if node.generation is not None:
+        message.generation = node.generation
+    if node.last_heard_ago_s is not None:
+        message.last_heard_ago_seconds = node.last_heard_ago_s
+    if node.since_wall is not None:
+        message.since.CopyFrom(timestamp(node.since_wall))
+    return message
+
+
+def group_to_pb(group: GroupView) -> pb.ResourceGroup:
+    message = pb.ResourceGroup(
+        key=group.key,
+        resources=list(group.resources),
+        preferred=group.preferred,
+        state=GROUP_STATE_TO_PB[group.state],
+    )
+    if group.holder is not None:
+        message.holder = group.holder
+    if group.since_wall is not None:
+        message.since.CopyFrom(timestamp(group.since_wall))
+    return message
+
+
+def cluster_to_pb(view: ClusterView, wall: float) -> pb.ClusterStatus:
+    return pb.ClusterStatus(
+        local_node=view.local_node,
+        nodes=[node_to_pb(node, view.local_node) for node in view.nodes],
+        groups=[group_to_pb(group) for group in view.groups],
+        generation=view.generation,
+        auto_failback=view.auto_failback,
+        keepalive_ms=view.keepalive_ms,
+        deadtime_ms=view.deadtime_ms,
+        config_dir=view.config_dir,
+        version=view.version,
+        time=timestamp(wall),
+    )
+
+
+def event_to_pb(timed: TimedEvent) -> pb.Event:
+    message = pb.Event(time=timestamp(timed.wall))
+    event = timed.event
+    if isinstance(event, NodeStatusChanged):
+        message.node_status.node = event.node
+        message.node_status.old_status = NODE_STATUS_TO_PB[event.old]
+        message.node_status.new_status = NODE_STATUS_TO_PB[event.new]
+        message.node_status.reason = event.reason
+        if event.generation is not None:
+            message.node_status.generation = event.generation
+    elif isinstance(event, LinkStatusChanged):
+        message.link_status.node = event.node
+        message.link_status.link = event.link
+        message.link_status.old_status = LINK_STATUS_TO_PB[event.old]
+        message.link_status.new_status = LINK_STATUS_TO_PB[event.new]
+    elif isinstance(event, GroupChanged):
+        message.group.group = event.group
+        message.group.state = GROUP_STATE_TO_PB[event.state]
+        message.group.reason = event.reason
+        if event.holder is not None:
+            message.group.holder = event.holder
+    elif isinstance(event, FailoverEvent):
+        message.failover.group = event.group
+        message.failover.reason = event.reason
+        if event.from_node is not None:
+            message.failover.from_node = event.from_node
+        if event.to_node is not None:
+            message.failover.to_node = event.to_node
+    elif isinstance(event, EventsLost):
+        message.events_lost.count = event.count
+    return message

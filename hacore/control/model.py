@@ -1,0 +1,186 @@
+"""What the control plane sees of the daemon, and what it may ask of it.
+
+The daemon implements :class:`ControlTarget`; the gRPC server, ``hactl`` and the tests
+talk only to this interface, so the API can be served (and tested) without a running
+cluster. Views are frozen snapshots: the server converts them to protobuf messages
+without holding any daemon lock, and a slow client can never observe a half-updated
+state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from hacore.api import (
+    GroupChanged,
+    GroupState,
+    HacoreError,
+    LinkStatus,
+    LinkStatusChanged,
+    NodeStatus,
+    NodeStatusChanged,
+    Scope,
+)
+from hacore.config.model import ApiAuth
+
+# --------------------------------------------------------------------------------------
+# Errors a target raises; the server maps each to one gRPC status code.
+
+
+class OperationRefused(HacoreError):
+    """The request is valid but the cluster state forbids it now (FAILED_PRECONDITION).
+
+    Examples: standby while the peer is dead, takeover while a move is in progress.
+    """
+
+
+class OperationFailed(HacoreError):
+    """The operation started but did not finish as asked (ABORTED): a resource failed."""
+
+
+class TargetUnavailable(HacoreError):
+    """The daemon cannot serve the request at the moment (UNAVAILABLE): starting up,
+    shutting down. Retrying later may succeed."""
+
+
+# --------------------------------------------------------------------------------------
+# Snapshot
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One heartbeat link to a node, named as Heartbeat names it (``eth1``, ping IP)."""
+
+    name: str
+    status: LinkStatus
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """One configured node (normal or ping) as the local daemon sees it.
+
+    ``generation`` is the peer's heartbeat generation (None until heard);
+    ``last_heard_ago_s`` the age of its last status message (None if never heard, or
+    for the local node); ``since_wall`` the Unix time of its last status change.
+    """
+
+    name: str
+    status: NodeStatus
+    type: Literal["normal", "ping"]
+    links: tuple[LinkView, ...]
+    generation: int | None
+    last_heard_ago_s: float | None
+    since_wall: float | None
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """One haresources group. ``state`` is its life on the local node; ``holder`` the
+    node believed to run it (None: nobody); ``since_wall`` the Unix time of the last
+    holder/state change."""
+
+    key: str
+    resources: tuple[str, ...]
+    preferred: str
+    holder: str | None
+    state: GroupState
+    since_wall: float | None
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """Everything ``hactl status`` shows, taken at one instant."""
+
+    local_node: str
+    nodes: tuple[NodeView, ...]
+    groups: tuple[GroupView, ...]
+    generation: int
+    auto_failback: str
+    keepalive_ms: int
+    deadtime_ms: int
+    config_dir: str
+    version: str
+
+
+# --------------------------------------------------------------------------------------
+# Events
+
+
+@dataclass(frozen=True)
+class FailoverEvent:
+    """A group moved (or was taken over) from one node to another.
+
+    ``from_node`` is None when nobody held it (initial acquisition after start);
+    ``to_node`` is None when it was released with nobody taking it.
+    """
+
+    group: str
+    from_node: str | None
+    to_node: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class EventsLost:
+    """Marker: this subscriber was too slow and ``count`` events were dropped here.
+
+    Delivered in place of the lost events (after every event that was queued before
+    them), so a client knows its picture is incomplete and can re-read the snapshot.
+    """
+
+    count: int
+
+
+Event = NodeStatusChanged | LinkStatusChanged | GroupChanged | FailoverEvent | EventsLost
+
+
+@dataclass(frozen=True)
+class TimedEvent:
+    """An event and the Unix wall time at which the daemon published it."""
+
+    wall: float
+    event: Event
+
+
+@runtime_checkable
+class EventSubscription(Protocol):
+    """An async iterator of events that must be closed to free its queue."""
+
+    def __aiter__(self) -> AsyncIterator[TimedEvent]: ...
+
+    async def __anext__(self) -> TimedEvent: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --------------------------------------------------------------------------------------
+# What the daemon implements
+
+
+class ControlTarget(Protocol):
+    """The daemon as the control plane sees it. All methods run on the daemon's loop."""
+
+    def snapshot(self) -> ClusterView:
+        """The current state; cheap, never blocks."""
+
+    async def standby(self, scope: Scope) -> ClusterView:
+        """Give the groups in ``scope`` to the peer (hb_standby); return when the move
+        has finished. Raises OperationRefused / OperationFailed / TargetUnavailable."""
+
+    async def takeover(self, scope: Scope) -> ClusterView:
+        """Take the groups in ``scope`` from the peer (hb_takeover); same contract."""
+
+    async def reload(self) -> list[str]:
+        """Re-read the configuration; return warnings. A bad config raises
+        ``hacore.api.ConfigError`` and leaves the running configuration untouched."""
+
+    def subscribe(self) -> EventSubscription:
+        """A new bounded event queue for one client, registered before this returns
+        (use :class:`hacore.control.events.EventHub`). A slow subscriber loses events
+        and receives an :class:`EventsLost` marker instead; the daemon never waits."""
+
+    def apiauth(self) -> dict[str, ApiAuth]:
+        """The apiauth entries in force (ha.cf's; built-in defaults are added by the
+        control plane for names ha.cf does not define)."""

@@ -1,0 +1,307 @@
+"""Prometheus metrics of one hacore node, and the HTTP endpoint that serves them.
+
+Everything lives on a private :class:`CollectorRegistry` (never the process-global
+one), so several daemons in one test process do not mix their numbers. The methods
+are called from the daemon's hot paths (every heartbeat): each caches the labelled
+child it touches, so a call is a dict lookup plus an increment.
+
+State gauges are enum-style (``hacore_node_status{node,status}`` is 1 for the
+current status word and 0 for the others), which keeps PromQL simple
+(``hacore_node_status{status="dead"} == 1``) and lets Grafana show the word.
+
+The endpoint is off unless ha.cf says ``metrics_listen ADDR:PORT``; it is a small
+asyncio HTTP server on the daemon's loop rather than prometheus-client's threaded
+one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from hacore import __version__
+from hacore.api import GroupState, LinkStatus, NodeStatus
+from hacore.control.addresses import parse_host_port
+
+log = structlog.get_logger("hacore.metrics")
+
+RESOURCE_ACTION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+HeartbeatAges = Callable[[], Mapping[str, float | None]]
+_HELD_STATES = frozenset(
+    {GroupState.STARTING, GroupState.RUNNING, GroupState.STOPPING, GroupState.FAILED}
+)
+
+
+class _HeartbeatAgeCollector(Collector):
+    """Ages are computed at scrape time from the daemon's clocks, not pushed."""
+
+    def __init__(self) -> None:
+        self.source: HeartbeatAges | None = None
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(
+            "hacore_node_last_heartbeat_age_seconds",
+            "Seconds since the last status message from each node (absent if never heard).",
+            labels=["node"],
+        )
+        if self.source is not None:
+            for node, age in self.source().items():
+                if age is not None:
+                    family.add_metric([node], age)
+        yield family
+
+
+class Metrics:
+    """The daemon's metrics. ``local_node`` links are not exported: Heartbeat never
+    refreshes a node's own links, so they always read dead and would only alert."""
+
+    def __init__(self, local_node: str, version: str = __version__) -> None:
+        self.local_node = local_node
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        Gauge(
+            "hacore_info",
+            "Constant 1; labels name the local node and the version.",
+            ["node", "version"],
+            registry=r,
+        ).labels(local_node, version).set(1)
+        self._hb_sent = Counter(
+            "hacore_heartbeats_sent",
+            "Status (heartbeat) messages sent, per link.",
+            ["link"],
+            registry=r,
+        )
+        self._hb_received = Counter(
+            "hacore_heartbeats_received",
+            "Status (heartbeat) messages accepted from each node, per link.",
+            ["node", "link"],
+            registry=r,
+        )
+        self._late = Counter(
+            "hacore_late_heartbeats",
+            "Heartbeats that arrived later than warntime (Heartbeat's 'Late heartbeat').",
+            ["node"],
+            registry=r,
+        )
+        self._lost = Counter(
+            "hacore_packets_lost",
+            "Packets from each node missing in the sequence (gaps).",
+            ["node"],
+            registry=r,
+        )
+        self._auth_failures = Counter(
+            "hacore_auth_failures",
+            "Packets rejected by authentication (bad signature, unknown key index...).",
+            ["reason"],
+            registry=r,
+        )
+        self._dropped = Counter(
+            "hacore_packets_dropped",
+            "Authenticated packets dropped (replay, duplicate, unknown node, stale...).",
+            ["reason"],
+            registry=r,
+        )
+        self._node_status = Gauge(
+            "hacore_node_status",
+            "1 for each node's current status word, 0 for the others.",
+            ["node", "status"],
+            registry=r,
+        )
+        self._link_status = Gauge(
+            "hacore_link_status",
+            "1 for each peer link's current status word (up/dead), 0 for the other.",
+            ["node", "link", "status"],
+            registry=r,
+        )
+        self._group_state = Gauge(
+            "hacore_group_state",
+            "1 for each resource group's current state on this node, 0 for the others.",
+            ["group", "state"],
+            registry=r,
+        )
+        self._group_holder = Gauge(
+            "hacore_group_holder",
+            "1 with the node this node believes holds the group (no series: nobody).",
+            ["group", "holder"],
+            registry=r,
+        )
+        self._group_held = Gauge(
+            "hacore_group_held_locally",
+            "1 when the group is starting, running, stopping or failed on this node.",
+            ["group"],
+            registry=r,
+        )
+        self._resource_action = Histogram(
+            "hacore_resource_action_duration_seconds",
+            "Duration of resource agent actions (start/stop/status...), by outcome.",
+            ["action", "resource", "result"],
+            buckets=RESOURCE_ACTION_BUCKETS,
+            registry=r,
+        )
+        self._failovers = Counter(
+            "hacore_failovers",
+            "Resource group moves seen by this node (from/to empty: nobody).",
+            ["group", "from_node", "to_node", "reason"],
+            registry=r,
+        )
+        self._generation = Gauge(
+            "hacore_generation", "This node's heartbeat generation (hg).", registry=r
+        )
+        self._ages = _HeartbeatAgeCollector()
+        r.register(self._ages)
+        self._children: dict[tuple[Any, ...], Any] = {}
+        self._holders: dict[str, str] = {}
+
+    def _child(self, metric: Counter | Gauge | Histogram, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
+    # -- hot path counters ------------------------------------------------------------
+
+    def heartbeat_sent(self, link: str) -> None:
+        self._child(self._hb_sent, link).inc()
+
+    def heartbeat_received(self, node: str, link: str) -> None:
+        self._child(self._hb_received, node, link).inc()
+
+    def late_heartbeat(self, node: str) -> None:
+        self._child(self._late, node).inc()
+
+    def packets_lost(self, node: str, n: int) -> None:
+        if n > 0:
+            self._child(self._lost, node).inc(n)
+
+    def auth_failure(self, reason: str) -> None:
+        self._child(self._auth_failures, reason).inc()
+
+    def packet_dropped(self, reason: str) -> None:
+        self._child(self._dropped, reason).inc()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def node_status(self, node: str, status: NodeStatus) -> None:
+        for word in NodeStatus:
+            self._child(self._node_status, node, word.value).set(1 if word is status else 0)
+
+    def link_status(self, node: str, link: str, status: LinkStatus) -> None:
+        if node == self.local_node:
+            return
+        for word in LinkStatus:
+            self._child(self._link_status, node, link, word.value).set(1 if word is status else 0)
+
+    def group_state(self, group: str, holder: str | None, state: GroupState) -> None:
+        for word in GroupState:
+            self._child(self._group_state, group, word.value).set(1 if word is state else 0)
+        self._child(self._group_held, group).set(1 if state in _HELD_STATES else 0)
+        previous = self._holders.pop(group, None)
+        if previous is not None and previous != holder:
+            self._group_holder.remove(group, previous)
+            self._children.pop((id(self._group_holder), group, previous), None)
+        if holder is not None:
+            self._holders[group] = holder
+            self._child(self._group_holder, group, holder).set(1)
+
+    def resource_action(self, action: str, resource: str, seconds: float, ok: bool) -> None:
+        result = "success" if ok else "failure"
+        self._child(self._resource_action, action, resource, result).observe(seconds)
+
+    def failover(self, group: str, from_node: str | None, to_node: str | None, reason: str) -> None:
+        self._child(self._failovers, group, from_node or "", to_node or "", reason).inc()
+
+    def generation(self, value: int) -> None:
+        self._generation.set(value)
+
+    def set_last_heard_source(self, source: HeartbeatAges) -> None:
+        """``source()`` returns node → seconds since its last status (None: never)."""
+        self._ages.source = source
+
+    def render(self, accept: str = "") -> tuple[bytes, str]:
+        """The exposition body and its content type, negotiated from ``Accept``."""
+        encoder, content_type = choose_encoder(accept)
+        return encoder(self.registry), content_type
+
+
+class MetricsServer:
+    """``GET /metrics`` over HTTP/1.1 on the daemon's loop (one request per connection)."""
+
+    _MAX_HEAD = 8192
+    _READ_TIMEOUT = 10.0
+
+    def __init__(self, metrics: Metrics, listen: str) -> None:
+        self._metrics = metrics
+        self._host, self._port = parse_host_port(listen, "metrics_listen")
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with ``metrics_listen 127.0.0.1:0``)."""
+        if self._server is None:
+            return self._port
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        log.info("metrics_listening", address=self._host, port=self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=self._READ_TIMEOUT)
+            status, headers, body = self._respond(head)
+            writer.write(_response(status, headers, body, with_body=not head.startswith(b"HEAD ")))
+            await writer.drain()
+        except (asyncio.LimitOverrunError, asyncio.IncompleteReadError, TimeoutError):
+            pass
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    def _respond(self, head: bytes) -> tuple[str, dict[str, str], bytes]:
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            return "400 Bad Request", {}, b"bad request\n"
+        method, target = parts[0], parts[1].split("?", 1)[0]
+        if method not in ("GET", "HEAD"):
+            return "405 Method Not Allowed", {"Allow": "GET, HEAD"}, b"method not allowed\n"
+        if target == "/":
+            page = b'<html><body><a href="/metrics">hacore metrics</a></body></html>\n'
+            return "200 OK", {"Content-Type": "text/html"}, page
+        if target != "/metrics":
+            return "404 Not Found", {}, b"not found\n"
+        accept = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in lines[1:]
+                if line.lower().startswith("accept:")
+            ),
+            "",
+        )
+        body, content_type = self._metrics.render(accept)
+        return "200 OK", {"Content-Type": content_type}, body
+
+
+def _response(status: str, headers: dict[str, str], body: bytes, *, with_body: bool) -> bytes:
+    lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + body if with_body else head

@@ -1,0 +1,248 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class NodeStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NODE_STATUS_UNSPECIFIED: _ClassVar[NodeStatus]
+    NODE_STATUS_INIT: _ClassVar[NodeStatus]
+    NODE_STATUS_UP: _ClassVar[NodeStatus]
+    NODE_STATUS_ACTIVE: _ClassVar[NodeStatus]
+    NODE_STATUS_DEAD: _ClassVar[NodeStatus]
+    NODE_STATUS_PING: _ClassVar[NodeStatus]
+
+class LinkStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LINK_STATUS_UNSPECIFIED: _ClassVar[LinkStatus]
+    LINK_STATUS_UP: _ClassVar[LinkStatus]
+    LINK_STATUS_DEAD: _ClassVar[LinkStatus]
+
+class NodeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NODE_TYPE_UNSPECIFIED: _ClassVar[NodeType]
+    NODE_TYPE_NORMAL: _ClassVar[NodeType]
+    NODE_TYPE_PING: _ClassVar[NodeType]
+
+class GroupState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GROUP_STATE_UNSPECIFIED: _ClassVar[GroupState]
+    GROUP_STATE_STOPPED: _ClassVar[GroupState]
+    GROUP_STATE_STARTING: _ClassVar[GroupState]
+    GROUP_STATE_RUNNING: _ClassVar[GroupState]
+    GROUP_STATE_STOPPING: _ClassVar[GroupState]
+    GROUP_STATE_FAILED: _ClassVar[GroupState]
+
+class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCOPE_UNSPECIFIED: _ClassVar[Scope]
+    SCOPE_ALL: _ClassVar[Scope]
+    SCOPE_LOCAL: _ClassVar[Scope]
+    SCOPE_FOREIGN: _ClassVar[Scope]
+NODE_STATUS_UNSPECIFIED: NodeStatus
+NODE_STATUS_INIT: NodeStatus
+NODE_STATUS_UP: NodeStatus
+NODE_STATUS_ACTIVE: NodeStatus
+NODE_STATUS_DEAD: NodeStatus
+NODE_STATUS_PING: NodeStatus
+LINK_STATUS_UNSPECIFIED: LinkStatus
+LINK_STATUS_UP: LinkStatus
+LINK_STATUS_DEAD: LinkStatus
+NODE_TYPE_UNSPECIFIED: NodeType
+NODE_TYPE_NORMAL: NodeType
+NODE_TYPE_PING: NodeType
+GROUP_STATE_UNSPECIFIED: GroupState
+GROUP_STATE_STOPPED: GroupState
+GROUP_STATE_STARTING: GroupState
+GROUP_STATE_RUNNING: GroupState
+GROUP_STATE_STOPPING: GroupState
+GROUP_STATE_FAILED: GroupState
+SCOPE_UNSPECIFIED: Scope
+SCOPE_ALL: Scope
+SCOPE_LOCAL: Scope
+SCOPE_FOREIGN: Scope
+
+class Link(_message.Message):
+    __slots__ = ("name", "status")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    status: LinkStatus
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[LinkStatus, str]] = ...) -> None: ...
+
+class Node(_message.Message):
+    __slots__ = ("name", "status", "type", "links", "generation", "last_heard_ago_seconds", "since", "local")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARD_AGO_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    status: NodeStatus
+    type: NodeType
+    links: _containers.RepeatedCompositeFieldContainer[Link]
+    generation: int
+    last_heard_ago_seconds: float
+    since: _timestamp_pb2.Timestamp
+    local: bool
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[NodeStatus, str]] = ..., type: _Optional[_Union[NodeType, str]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., generation: _Optional[int] = ..., last_heard_ago_seconds: _Optional[float] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., local: _Optional[bool] = ...) -> None: ...
+
+class ResourceGroup(_message.Message):
+    __slots__ = ("key", "resources", "preferred", "holder", "state", "since")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    resources: _containers.RepeatedScalarFieldContainer[str]
+    preferred: str
+    holder: str
+    state: GroupState
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, key: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., preferred: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClusterStatus(_message.Message):
+    __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time")
+    LOCAL_NODE_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    AUTO_FAILBACK_FIELD_NUMBER: _ClassVar[int]
+    KEEPALIVE_MS_FIELD_NUMBER: _ClassVar[int]
+    DEADTIME_MS_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_DIR_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    local_node: str
+    nodes: _containers.RepeatedCompositeFieldContainer[Node]
+    groups: _containers.RepeatedCompositeFieldContainer[ResourceGroup]
+    generation: int
+    auto_failback: str
+    keepalive_ms: int
+    deadtime_ms: int
+    config_dir: str
+    version: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, local_node: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[Node, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[ResourceGroup, _Mapping]]] = ..., generation: _Optional[int] = ..., auto_failback: _Optional[str] = ..., keepalive_ms: _Optional[int] = ..., deadtime_ms: _Optional[int] = ..., config_dir: _Optional[str] = ..., version: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class StandbyRequest(_message.Message):
+    __slots__ = ("scope",)
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ...) -> None: ...
+
+class TakeoverRequest(_message.Message):
+    __slots__ = ("scope",)
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ...) -> None: ...
+
+class MoveResponse(_message.Message):
+    __slots__ = ("status", "elapsed_seconds")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    status: ClusterStatus
+    elapsed_seconds: float
+    def __init__(self, status: _Optional[_Union[ClusterStatus, _Mapping]] = ..., elapsed_seconds: _Optional[float] = ...) -> None: ...
+
+class ReloadRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReloadResponse(_message.Message):
+    __slots__ = ("warnings",)
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NodeStatusEvent(_message.Message):
+    __slots__ = ("node", "old_status", "new_status", "generation", "reason")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    OLD_STATUS_FIELD_NUMBER: _ClassVar[int]
+    NEW_STATUS_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    old_status: NodeStatus
+    new_status: NodeStatus
+    generation: int
+    reason: str
+    def __init__(self, node: _Optional[str] = ..., old_status: _Optional[_Union[NodeStatus, str]] = ..., new_status: _Optional[_Union[NodeStatus, str]] = ..., generation: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class LinkStatusEvent(_message.Message):
+    __slots__ = ("node", "link", "old_status", "new_status")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    OLD_STATUS_FIELD_NUMBER: _ClassVar[int]
+    NEW_STATUS_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    link: str
+    old_status: LinkStatus
+    new_status: LinkStatus
+    def __init__(self, node: _Optional[str] = ..., link: _Optional[str] = ..., old_status: _Optional[_Union[LinkStatus, str]] = ..., new_status: _Optional[_Union[LinkStatus, str]] = ...) -> None: ...
+
+class GroupEvent(_message.Message):
+    __slots__ = ("group", "holder", "state", "reason")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    holder: str
+    state: GroupState
+    reason: str
+    def __init__(self, group: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class FailoverEvent(_message.Message):
+    __slots__ = ("group", "from_node", "to_node", "reason")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    FROM_NODE_FIELD_NUMBER: _ClassVar[int]
+    TO_NODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    from_node: str
+    to_node: str
+    reason: str
+    def __init__(self, group: _Optional[str] = ..., from_node: _Optional[str] = ..., to_node: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class EventsLost(_message.Message):
+    __slots__ = ("count",)
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    def __init__(self, count: _Optional[int] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("time", "node_status", "link_status", "group", "failover", "events_lost")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    NODE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    LINK_STATUS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    FAILOVER_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_LOST_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    node_status: NodeStatusEvent
+    link_status: LinkStatusEvent
+    group: GroupEvent
+    failover: FailoverEvent
+    events_lost: EventsLost
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node_status: _Optional[_Union[NodeStatusEvent, _Mapping]] = ..., link_status: _Optional[_Union[LinkStatusEvent, _Mapping]] = ..., group: _Optional[_Union[GroupEvent, _Mapping]] = ..., failover: _Optional[_Union[FailoverEvent, _Mapping]] = ..., events_lost: _Optional[_Union[EventsLost, _Mapping]] = ...) -> None: ...

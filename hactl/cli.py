@@ -1,0 +1,280 @@
+"""hactl: the operator's command line for a running hacored.
+
+Every failure is one line on stderr and a distinct exit code (see
+:class:`hactl.client.Exit`); there is no traceback to read at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import grpc
+
+from hacore import __version__
+from hacore.v1 import hacore_pb2 as pb
+from hactl import render
+from hactl.client import DEFAULT_SOCKET, Endpoint, Exit, HactlError, rpc_failure, stub
+from hactl.progress import Progress
+
+READ_TIMEOUT = 10.0
+RELOAD_TIMEOUT = 60.0
+MOVE_TIMEOUT = 600.0
+WATCH_SETUP_TIMEOUT = 2.0
+SCOPES = {"all": pb.SCOPE_ALL, "local": pb.SCOPE_LOCAL, "foreign": pb.SCOPE_FOREIGN}
+
+Command = Callable[[argparse.Namespace, Endpoint], Coroutine[Any, Any, Exit]]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise HactlError(Exit.USAGE, f"{message} (see '{self.prog} --help')")
+
+
+def _out(lines: Sequence[str]) -> None:
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+
+
+def _json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+async def _status(options: argparse.Namespace, endpoint: Endpoint) -> pb.ClusterStatus:
+    async with endpoint.channel() as channel:
+        try:
+            result: pb.ClusterStatus = await stub(channel).GetStatus(
+                pb.GetStatusRequest(), timeout=options.timeout or READ_TIMEOUT
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise rpc_failure(exc, endpoint, "status") from None
+    return result
+
+
+async def cmd_status(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    status = await _status(options, endpoint)
+    if options.json:
+        _json(render.status_json(status))
+    else:
+        _out(render.status_text(status))
+    return Exit.OK
+
+
+async def cmd_nodes(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    status = await _status(options, endpoint)
+    if options.json:
+        _json([render.node_json(node) for node in status.nodes])
+    else:
+        _out(render.nodes_text(status))
+    return Exit.OK
+
+
+async def cmd_links(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    status = await _status(options, endpoint)
+    if options.json:
+        _json(render.links_json(status))
+    else:
+        _out(render.links_text(status))
+    return Exit.OK
+
+
+async def cmd_resources(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    status = await _status(options, endpoint)
+    if options.json:
+        _json([render.group_json(group) for group in status.groups])
+    else:
+        _out(render.resources_text(status))
+    return Exit.OK
+
+
+async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    seen = 0
+    async with endpoint.channel() as channel:
+        try:
+            async for event in stub(channel).Watch(pb.WatchRequest()):
+                if options.json:
+                    print(json.dumps(render.event_json(event)), flush=True)
+                else:
+                    print(render.event_text(event), flush=True)
+                seen += 1
+                if options.count and seen >= options.count:
+                    return Exit.OK
+        except grpc.aio.AioRpcError as exc:
+            raise rpc_failure(exc, endpoint, "events") from None
+    raise HactlError(Exit.NOT_RUNNING, "events: hacored ended the event stream (stopping?)")
+
+
+async def cmd_reload(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    async with endpoint.channel() as channel:
+        try:
+            reply = await stub(channel).Reload(
+                pb.ReloadRequest(), timeout=options.timeout or RELOAD_TIMEOUT
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise rpc_failure(exc, endpoint, "reload") from None
+    if options.json:
+        _json({"warnings": list(reply.warnings)})
+    else:
+        _out(["configuration reloaded", *(f"warning: {w}" for w in reply.warnings)])
+    return Exit.OK
+
+
+def _move_command(verb: str) -> Command:
+    async def run(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+        scope = options.scope
+        progress = Progress(f"{verb} {scope}", sys.stderr)
+        async with endpoint.channel() as channel:
+            cluster = stub(channel)
+            rpc = cluster.Standby if verb == "standby" else cluster.Takeover
+            request_type = pb.StandbyRequest if verb == "standby" else pb.TakeoverRequest
+            watcher = await _follow_groups(cluster, progress)
+            progress.start()
+            try:
+                reply: pb.MoveResponse = await rpc(
+                    request_type(scope=SCOPES[scope]), timeout=options.timeout or MOVE_TIMEOUT
+                )
+            except grpc.aio.AioRpcError as exc:
+                raise rpc_failure(exc, endpoint, f"{verb} {scope}") from None
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+                await progress.stop()
+        if options.json:
+            _json(
+                {
+                    "operation": verb,
+                    "scope": scope,
+                    "elapsed_s": round(reply.elapsed_seconds, 3),
+                    "status": render.status_json(reply.status),
+                }
+            )
+        else:
+            _out([f"{verb} {scope}: done in {reply.elapsed_seconds:.1f}s", ""])
+            _out(render.holders_text(reply.status))
+        return Exit.OK
+
+    return run
+
+
+async def _follow_groups(cluster: Any, progress: Progress) -> asyncio.Task[None]:
+    """Subscribe to group changes for the progress display before the move starts.
+
+    Progress is cosmetic: a watch that cannot be opened (refused, older daemon) is
+    simply not shown, and the move goes ahead.
+    """
+    call = cluster.Watch(pb.WatchRequest())
+
+    async def follow() -> None:
+        try:
+            async for event in call:
+                if event.WhichOneof("kind") in ("group", "failover"):
+                    progress.note(render.event_summary(event))
+        except grpc.aio.AioRpcError:
+            return
+
+    with contextlib.suppress(grpc.aio.AioRpcError, TimeoutError):
+        await asyncio.wait_for(call.initial_metadata(), WATCH_SETUP_TIMEOUT)
+    return asyncio.create_task(follow())
+
+
+COMMANDS: dict[str, tuple[Command, str]] = {
+    "status": (cmd_status, "nodes, links and who holds which resource group"),
+    "nodes": (cmd_nodes, "node table (status, type, generation, last heard)"),
+    "links": (cmd_links, "heartbeat links of every node"),
+    "resources": (cmd_resources, "resource groups, holder and state"),
+    "events": (cmd_events, "follow cluster events until interrupted"),
+    "standby": (_move_command("standby"), "give resource groups to the peer (hb_standby)"),
+    "takeover": (_move_command("takeover"), "take resource groups from the peer (hb_takeover)"),
+    "reload": (cmd_reload, "re-read the configuration (heartbeat -r)"),
+}
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options accepted before or after the command; SUPPRESS keeps a subcommand from
+    resetting a value given before it."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--socket",
+        type=Path,
+        default=default,
+        help=f"the daemon's API socket (default $HACTL_SOCKET or {DEFAULT_SOCKET})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=default,
+        metavar="SECONDS",
+        help="give up after SECONDS (default 10, reload 60, standby/takeover 600)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print JSON instead of text",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hactl", description="Control and inspect a running hacored.")
+    parser.add_argument("--version", action="version", version=f"hactl {__version__}")
+    _common(parser, top=True)
+    tls = parser.add_argument_group("TLS listener (ha.cf api_listen) instead of the socket")
+    tls.add_argument("--address", metavar="HOST:PORT")
+    tls.add_argument("--cert", type=Path, help="client certificate (PEM)")
+    tls.add_argument("--key", type=Path, help="client private key (PEM)")
+    tls.add_argument("--cacert", type=Path, help="CA that signed the server certificate")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (_, summary) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        _common(sub, top=False)
+        if name in ("standby", "takeover"):
+            sub.add_argument(
+                "scope",
+                nargs="?",
+                default="all",
+                choices=list(SCOPES),
+                help="which groups, relative to this node (default all)",
+            )
+        if name == "events":
+            sub.add_argument("--count", type=int, default=0, help="exit after N events")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        options = build_parser().parse_args(argv)
+        if options.command is None:
+            raise HactlError(Exit.USAGE, "a command is required (see 'hactl --help')")
+        if options.timeout is not None and options.timeout <= 0:
+            raise HactlError(Exit.USAGE, "--timeout must be positive")
+        endpoint = Endpoint(
+            socket=options.socket or Path(os.environ.get("HACTL_SOCKET") or DEFAULT_SOCKET),
+            address=options.address,
+            cert=options.cert,
+            key=options.key,
+            cacert=options.cacert,
+        )
+        command, _ = COMMANDS[options.command]
+        return int(asyncio.run(command(options, endpoint)))
+    except HactlError as exc:
+        print(f"hactl: {exc.message}", file=sys.stderr)
+        return int(exc.code)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `hactl events | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(Exit.OK)
+    except Exception as exc:  # a bug in hactl: still one line, never a traceback
+        print(f"hactl: unexpected error: {exc!r}", file=sys.stderr)
+        return int(Exit.FAILED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
