@@ -172,7 +172,7 @@ class ResourceAgent(abc.ABC):
     async def status(self) -> bool:
         """True when the resource is running here."""
 
-    async def announce(self) -> None:
+    async def announce(self) -> None:  # noqa: B027 - optional hook, most agents have nothing to announce
         """Re-announce the resource to the network (gratuitous ARP); default: nothing."""
 
     def __str__(self) -> str:
@@ -290,7 +290,7 @@ class Cluster(Protocol):
     def send(self, msg_type: str, fields: Mapping[str, str], dest: str | None = None) -> None:
         """Send a sequenced, signed message to the cluster (to ``dest`` only if given)."""
 
-    def standby(self, scope: Scope) -> Awaitable[None]:
+    def standby(self, scope: Scope) -> Awaitable[object]:
         """Give the groups in ``scope`` to the peer (hb_standby)."""
 
 

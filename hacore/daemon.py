@@ -24,17 +24,34 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hacored", description="hacore high-availability daemon (Heartbeat-compatible)"
     )
-    p.add_argument("-c", "--config-dir", type=Path, default=Path("/etc/ha.d"),
-                   help="directory holding ha.cf, haresources and authkeys (default /etc/ha.d)")
+    p.add_argument(
+        "-c",
+        "--config-dir",
+        type=Path,
+        default=Path("/etc/ha.d"),
+        help="directory holding ha.cf, haresources and authkeys (default /etc/ha.d)",
+    )
     p.add_argument("--node-name", help="this node's name (default: nodeinfo file, else uname -n)")
-    p.add_argument("--state-dir", type=Path, default=Path("/var/lib/hacore"),
-                   help="generation and uuid files (default /var/lib/hacore)")
-    p.add_argument("--run-dir", type=Path, default=Path("/run/hacore"),
-                   help="API socket and pid file (default /run/hacore)")
-    p.add_argument("--check", action="store_true",
-                   help="validate the configuration, print a summary and exit")
-    p.add_argument("--list-plugins", action="store_true",
-                   help="list the plugins found and what each provides, then exit")
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path("/var/lib/hacore"),
+        help="generation and uuid files (default /var/lib/hacore)",
+    )
+    p.add_argument(
+        "--run-dir",
+        type=Path,
+        default=Path("/run/hacore"),
+        help="API socket and pid file (default /run/hacore)",
+    )
+    p.add_argument(
+        "--check", action="store_true", help="validate the configuration, print a summary and exit"
+    )
+    p.add_argument(
+        "--list-plugins",
+        action="store_true",
+        help="list the plugins found and what each provides, then exit",
+    )
     p.add_argument("-V", "--version", action="version", version=f"hacored {__version__}")
     return p
 
@@ -54,7 +71,9 @@ def describe_plugins(registry: PluginRegistry) -> str:
     for info in registry.plugins:
         owner = registry.describe(registry.manager.get_plugin(info.name))
         what = ", ".join(provided.get(owner, [])) or "hooks only"
-        lines.append(f"{info.name:<12} {info.module:<40} {info.distribution} {info.version}: {what}")
+        lines.append(
+            f"{info.name:<12} {info.module:<40} {info.distribution} {info.version}: {what}"
+        )
     return "\n".join(lines)
 
 
@@ -81,8 +100,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ERROR: {line}", file=sys.stderr)
         print(f"ERROR: {NOT_STARTED}", file=sys.stderr)
         return EXIT_CONFIG
+    from hacore import logsetup
     from hacore.node import Node
 
+    hacf = config.hacf
+    logsetup.configure(
+        config.local_node,
+        logfile=hacf.logfile,
+        debugfile=hacf.debugfile,
+        logfacility=hacf.logfacility,
+        debug=hacf.debug,
+        log_format=hacf.extensions.log_format,
+    )
+    for warning in config.warnings:
+        logsetup.log_config_warning(str(warning))
     node = Node(config, registry, state_dir=args.state_dir, run_dir=args.run_dir)
     try:
         return asyncio.run(node.run())

@@ -57,9 +57,7 @@ def configure(
 
     Idempotent: a reload calls it again with the new settings.
     """
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if log_format == "json" else _render_text
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if log_format == "json" else _render_text
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_log_level],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],

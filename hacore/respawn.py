@@ -9,6 +9,7 @@ program is a known in-process helper (``ipfail``) runs as a supervised coroutine
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pwd
 import signal
@@ -49,10 +50,8 @@ class Supervisor:
         for index in sorted(self._procs, reverse=True):
             proc = self._procs[index]
             if proc.returncode is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for task in reversed(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -74,7 +73,9 @@ class Supervisor:
             quick = time.monotonic() - started < QUICK_RUN_S
             quick_runs = quick_runs + 1 if quick else 0
             if quick_runs > MAX_QUICK_RUNS:
-                log.error("respawning_too_fast", msg=f'Client {client.command} "respawning too fast"')
+                log.error(
+                    "respawning_too_fast", msg=f'Client {client.command} "respawning too fast"'
+                )
                 return
             log.info("respawning", msg=f'Respawning client "{client.command}":')
             if quick:
@@ -102,7 +103,9 @@ class Supervisor:
             os.setuid(user.pw_uid)
 
         proc = await asyncio.create_subprocess_exec(
-            "/bin/sh", "-c", f"exec {client.command}",
+            "/bin/sh",
+            "-c",
+            f"exec {client.command}",
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,

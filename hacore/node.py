@@ -1,0 +1,491 @@
+"""One running cluster node: wires transports, signing, membership, failover, resources,
+the control plane and metrics on a single asyncio loop.
+
+The engines are pure; this module is where time, sockets and processes meet them. It
+owns no protocol logic of its own: every decision comes back from an engine as an
+effect or action, and this module only carries them out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import structlog
+
+import hacore.membership.effects as me
+from hacore import logsetup
+from hacore.api import (
+    ClusterMessage,
+    ConfigError,
+    GroupChanged,
+    NodeStatus,
+    NodeStatusChanged,
+    Scope,
+    Transport,
+)
+from hacore.config.loader import load_config
+from hacore.config.model import ApiAuth, ClusterConfig
+from hacore.control.events import EventHub, Subscription
+from hacore.control.model import ClusterView, FailoverEvent, OperationFailed, OperationRefused
+from hacore.control.server import ControlServer
+import hacore.failover.actions as fa
+from hacore.failover import Failover, FailoverConfig
+from hacore.generation import load_or_create_uuid, next_generation
+from hacore.membership import Membership, MembershipConfig
+from hacore.metrics import Metrics, MetricsServer
+from hacore.node_view import build_view
+from hacore.plugins import PluginRegistry
+from hacore.resources import ResourceManager
+from hacore.respawn import Supervisor
+from hacore.wire.message import Message
+from hacore.wire.signing import PacketRejected, PacketSigner
+
+log = structlog.get_logger("hacore.node")
+
+TICK_MAX_S = 0.1
+# Message types the failover engine handles; anything else goes to helpers/observers.
+FAILOVER_MESSAGES = frozenset(
+    {
+        "starting",
+        "resource",
+        "ask_resources",
+        "hb_takeover",
+        "ip-request",
+        "ip-request-resp",
+        "shutdone",
+        "stonith",
+    }
+)
+SHUTDOWN_TIMEOUT_S = 120.0
+
+
+class Node:
+    """The daemon's runtime for one node; ``run()`` returns the process exit code."""
+
+    def __init__(
+        self, config: ClusterConfig, registry: PluginRegistry, *, state_dir: Path, run_dir: Path
+    ) -> None:
+        self.config = config
+        self.registry = registry
+        self.state_dir = state_dir
+        self.run_dir = run_dir
+        self.events = EventHub()
+        self.metrics = Metrics(config.local_node)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending_ops: dict[str, asyncio.Future[tuple[bool, str]]] = {}
+        self._stop = asyncio.Event()
+        self._shutdown_ready = asyncio.Event()
+        self._started_wall = time.time()
+        self.supervisor: Supervisor | None = None
+        self.node_since: dict[str, float] = {}
+        self.group_since: dict[str, float] = {}
+        self._holders: dict[str, str | None] = {}
+
+    # ---- set-up ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        hacf = self.config.hacf
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.chmod(0o755)  # haclient members must reach the API socket inside
+        self.generation = next_generation(self.state_dir, hacf.hbgenmethod)
+        uuid = load_or_create_uuid(self.state_dir, hacf.uuidfrom, self.config.local_node)
+        self.signer = PacketSigner(self.config.authkeys, inner_auth=hacf.msgfmt == "classic")
+        warning = self.config.authkeys.signer.method.startup_warning
+        if warning:
+            log.warning("weak_auth", msg=warning, method=self.config.authkeys.signer.method.name)
+        self.transports: list[Transport] = []
+        for medium in hacf.media:
+            self.transports.extend(self.registry.transports[medium.keyword].build(medium))
+        self.serial_links = {t.link_name for t in self.transports if _is_serial(t)}
+        self.membership = Membership(
+            MembershipConfig.from_hacf(
+                hacf,
+                self.config.local_node,
+                sorted({t.link_name for t in self.transports}),
+                generation=self.generation,
+                uuid=uuid,
+                tick_ms=round(self._tick_period() * 1000),
+            )
+        )
+        self.failover = Failover(
+            FailoverConfig(
+                local_node=self.config.local_node,
+                nodes=tuple(hacf.nodes),
+                groups=tuple(self.config.groups),
+                auto_failback=hacf.auto_failback,
+            ),
+            self.membership.is_hacore,
+        )
+        self.resources = ResourceManager(
+            self.registry,
+            self.config.groups,
+            config_dir=self.config.directory,
+            environment=self._script_environment(),
+            observe=self.metrics.resource_action,
+        )
+        self.metrics.generation(self.generation)
+        self.metrics.set_last_heard_source(self._last_heard_ages)
+
+    def _script_environment(self) -> dict[str, str]:
+        """The HA_* variables Heartbeat gives resource scripts (spec §9.5)."""
+        hacf = self.config.hacf
+        env = {
+            "HA_CURHOST": self.config.local_node,
+            "HA_DIR": str(self.config.directory),
+            "HA_FUNCS": str(self.config.directory / "shellfuncs"),
+            "HA_LOGD": "yes" if hacf.use_logd else "no",
+            "OCF_ROOT": "/usr/lib/ocf",
+        }
+        if hacf.auto_failback != "legacy":
+            env["HA_NICEFAILBACK"] = "yes"
+        if hacf.logfile:
+            env["HA_LOGFILE"] = str(hacf.logfile)
+        if hacf.debugfile:
+            env["HA_DEBUGLOG"] = str(hacf.debugfile)
+        if hacf.logfacility:
+            env["HA_LOGFACILITY"] = hacf.logfacility
+        if hacf.debug:
+            env["HA_debug"] = str(hacf.debug)
+        env.update({f"HA_{k}": v for k, v in hacf.env.items()})
+        return env
+
+    # ---- main loop ------------------------------------------------------------------
+
+    async def run(self) -> int:
+        self._build()
+        loop = asyncio.get_running_loop()
+        for signum, handler in (
+            (signal.SIGTERM, self.request_stop),
+            (signal.SIGINT, self.request_stop),
+            (signal.SIGHUP, lambda: self._spawn(self.reload())),
+        ):
+            loop.add_signal_handler(signum, handler)
+        log.info(
+            "starting",
+            msg=f"Configuration validated. Starting hacore (generation {self.generation})",
+        )
+        await self.resources.release_all_stale()
+        for transport in self.transports:
+            await transport.start(self._on_packet)
+        control = ControlServer.for_daemon(self, self.config.hacf.extensions, self.run_dir)
+        await control.start()
+        metrics_server: MetricsServer | None = None
+        if self.config.hacf.extensions.metrics_listen:
+            metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
+            await metrics_server.start()
+        self._spawn(self._status_loop())
+        self._spawn(self._tick_loop())
+        await self._stop.wait()
+        await self._shutdown()
+        await control.stop()
+        await self.events.close()
+        if metrics_server is not None:
+            await metrics_server.stop()
+        for transport in self.transports:
+            await transport.stop()
+        for task in self._tasks:
+            task.cancel()
+        log.info("stopped", msg=f"{self.config.local_node} Heartbeat shutdown complete.")
+        return 0
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        log.info("shutdown", msg=f"Heartbeat shutdown in progress. ({os.getpid()})")
+        self._apply_failover(self.failover.request_shutdown(self._now()))
+        try:
+            await asyncio.wait_for(self._shutdown_ready.wait(), SHUTDOWN_TIMEOUT_S)
+        except TimeoutError:
+            log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+        self._call_observers("hacore_on_stop", cluster=self)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task_failed", error=repr(task.exception()))
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def _status_loop(self) -> None:
+        """Send our status every keepalive, drift-free."""
+        period = self.config.hacf.keepalive_ms / 1000
+        loop = asyncio.get_running_loop()
+        deadline = loop.time()
+        while True:
+            self._send_status()
+            deadline += period
+            delay = deadline - loop.time()
+            if delay < 0:  # we were stalled: do not burst to catch up
+                deadline = loop.time()
+                delay = 0
+            await asyncio.sleep(delay)
+
+    def _tick_period(self) -> float:
+        return min(TICK_MAX_S, self.config.hacf.keepalive_ms / 2000)
+
+    async def _tick_loop(self) -> None:
+        period = self._tick_period()
+        while True:
+            await asyncio.sleep(period)
+            now = self._now()
+            self._apply_membership(self.membership.tick(now))
+            self._apply_failover(self.failover.on_tick(now))
+
+    # ---- wire -----------------------------------------------------------------------
+
+    def _on_packet(self, payload: bytes, link: str) -> None:
+        try:
+            msg = self.signer.open(payload)
+        except PacketRejected as exc:
+            self.metrics.packet_dropped(exc.reason)
+            if exc.reason in ("bad_signature", "missing_signature", "unknown_key_index"):
+                self.metrics.auth_failure(exc.reason)
+            _rate_limited_warning(exc.reason, link, str(exc))
+            return
+        src = msg.get("src")
+        if src == self.config.local_node:
+            return  # our own broadcast/multicast coming back
+        if msg.get("t") == "status" and src:
+            self.metrics.heartbeat_received(src, link)
+        self._apply_membership(self.membership.receive(msg, link, self._now()))
+
+    def _send(self, msg: Message, *, stamped: bool = False) -> None:
+        if not stamped:
+            msg = self.membership.stamp(msg, self._now(), time.time())
+        packet = self.signer.seal(msg)
+        classic: bytes | None = None
+        for transport in self.transports:
+            if transport.link_name in self.serial_links:
+                classic = classic or self.signer.seal_classic(msg)
+                transport.send(classic)
+            else:
+                transport.send(packet)
+
+    def _send_status(self) -> None:
+        self._send(self.membership.status_message(self._now()))
+        for transport in self.transports:
+            self.metrics.heartbeat_sent(transport.link_name)
+
+    # ---- effects --------------------------------------------------------------------
+
+    def _apply_membership(self, effects: Sequence[object]) -> None:
+        now = self._now()
+        for effect in effects:
+            match effect:
+                case me.Send(msg=msg, stamped=stamped):
+                    self._send(msg, stamped=stamped)
+                case me.Deliver(msg=msg):
+                    self._deliver(msg, now)
+                case me.NodeChanged(change=event):
+                    self._node_changed(event, now)
+                case me.LinkChanged(change=event):
+                    self.metrics.link_status(event.node, event.link, event.new)
+                    self.events.publish(event)
+                    self._call_observers("hacore_on_link_status", event=event)
+                case me.CommUp():
+                    self._comm_up(now)
+                case me.PeerRestarted(node=peer):
+                    self._apply_failover(self.failover.on_peer_restarted(peer, now))
+                case me.PartitionHealed(node=peer):
+                    self._apply_failover(self.failover.on_partition_healed(peer, now))
+                case me.LocalStall():
+                    self._apply_failover(self.failover.on_local_stall(now))
+                case me.DropCount(reason=reason):
+                    self.metrics.packet_dropped(reason)
+
+    def _node_changed(self, event: NodeStatusChanged, now: float) -> None:
+        self.node_since[event.node] = time.time()
+        self.metrics.node_status(event.node, event.new)
+        self.events.publish(event)
+        self._call_observers("hacore_on_node_status", event=event)
+        self._apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
+
+    def _comm_up(self, now: float) -> None:
+        log.info("comm_up", msg="Comm_now_up(): updating status to active")
+        self._apply_failover(self.failover.on_comm_up(now))
+        self._call_observers("hacore_on_start", cluster=self)
+        if self.supervisor is None:
+            self.supervisor = Supervisor(self.config.hacf.respawn, self.registry.helper_types, self)
+            self.supervisor.start()
+
+    def _deliver(self, msg: Message, now: float) -> None:
+        if msg.get("t") == "status":
+            return
+        msg_type = msg.get("t") or ""
+        if msg_type in FAILOVER_MESSAGES:
+            self._apply_failover(self.failover.on_message(msg, now))
+            return
+        # Not the core's: hand it to helpers and observers, as Heartbeat hands unknown
+        # types to its API clients.
+        fields = tuple((f.name, f.value) for f in msg if isinstance(f.value, str))
+        self._call_observers(
+            "hacore_on_message",
+            message=ClusterMessage(msg_type, msg.get("src") or "", fields),
+        )
+
+    def _apply_failover(self, actions: Sequence[object] | None) -> None:
+        for action in actions or ():
+            match action:
+                case fa.SendMessage(msg=msg):
+                    self._send(msg)
+                case fa.Acquire(key=key):
+                    self._spawn(self._run_group(key, "acquire", self.resources.acquire))
+                case fa.Release(key=key):
+                    self._spawn(self._run_group(key, "release", self.resources.release))
+                case fa.Announce(key=key):
+                    self._spawn(self.resources.announce(key))
+                case fa.GroupChanged(event=event):
+                    self._group_changed(event)
+                case fa.OperationDone(op=op, ok=ok, detail=detail):
+                    future = self._pending_ops.pop(op, None)
+                    if future is not None and not future.done():
+                        future.set_result((ok, detail))
+                case fa.ShutdownReady():
+                    self._shutdown_ready.set()
+
+    def _group_changed(self, event: GroupChanged) -> None:
+        self.group_since[event.group] = time.time()
+        previous = self._holders.get(event.group)
+        if event.holder is not None and event.holder != previous:
+            self.metrics.failover(event.group, previous, event.holder, event.reason)
+            self.events.publish(FailoverEvent(event.group, previous, event.holder, event.reason))
+        self._holders[event.group] = event.holder
+        self.metrics.group_state(event.group, event.holder, event.state)
+        self.events.publish(event)
+        self._call_observers("hacore_on_group_change", event=event)
+
+    async def _run_group(
+        self, key: str, op: Literal["acquire", "release"], action: Callable[[str], Awaitable[bool]]
+    ) -> None:
+        ok = await action(key)
+        self._apply_failover(self.failover.on_group_result(key, op, ok, self._now()))
+
+    def _call_observers(self, hook_name: str, **kwargs: object) -> None:
+        """Observers must never take the daemon down: log their failures, carry on."""
+        hook = getattr(self.registry.hook, hook_name)
+        for impl in hook.get_hookimpls():
+            try:
+                impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception as exc:
+                log.error(
+                    "observer_failed", hook=hook_name, plugin=impl.plugin_name, error=repr(exc)
+                )
+
+    def _last_heard_ages(self) -> Mapping[str, float]:
+        now = self._now()
+        ages = {}
+        for name in self.config.hacf.nodes:
+            heard = self.membership.last_heard(name)
+            if heard is not None:
+                ages[name] = now - heard
+        return ages
+
+    # ---- Cluster (plugin handle) and ControlTarget ----------------------------------
+
+    @property
+    def local_node(self) -> str:
+        return self.config.local_node
+
+    def node_status(self, node: str) -> NodeStatus:
+        return self.membership.status(node)
+
+    def nodes(self) -> Sequence[str]:
+        return list(self.config.hacf.nodes) + [p.name for p in self.config.hacf.ping_nodes]
+
+    def node_type(self, node: str) -> str:
+        return "ping" if node in {p.name for p in self.config.hacf.ping_nodes} else "normal"
+
+    def parameter(self, name: str) -> str | None:
+        return self.config.hacf.parameters.get(name)
+
+    def send(self, msg_type: str, fields: Mapping[str, str], dest: str | None = None) -> None:
+        msg = Message(("t", msg_type), *fields.items())
+        if dest is not None:
+            msg.set("dest", dest)
+        self._send(msg)
+
+    def snapshot(self) -> ClusterView:
+        return build_view(self)
+
+    async def _operation(self, op: str, actions: Sequence[object]) -> ClusterView:
+        future: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        self._pending_ops[op] = future
+        self._apply_failover(actions)
+        ok, detail = await future
+        if not ok:
+            raise (
+                OperationFailed(detail) if detail.startswith("failed") else OperationRefused(detail)
+            )
+        return self.snapshot()
+
+    async def standby(self, scope: Scope) -> ClusterView:
+        return await self._operation("standby", self.failover.request_standby(scope, self._now()))
+
+    async def takeover(self, scope: Scope) -> ClusterView:
+        return await self._operation("takeover", self.failover.request_takeover(scope, self._now()))
+
+    async def reload(self) -> list[str]:
+        """Re-read ha.cf/haresources/authkeys; only what is safe to change live is applied
+        (auth keys, logging, timings of warnings); anything else is reported."""
+        try:
+            new = load_config(
+                self.config.directory, self.registry, node_name=self.config.local_node
+            )
+        except ConfigError:
+            raise
+        notes = [str(w) for w in new.warnings]
+        self.signer = PacketSigner(new.authkeys, inner_auth=new.hacf.msgfmt == "classic")
+        hacf = new.hacf
+        logsetup.configure(
+            new.local_node,
+            logfile=hacf.logfile,
+            debugfile=hacf.debugfile,
+            logfacility=hacf.logfacility,
+            debug=hacf.debug,
+            log_format=hacf.extensions.log_format,
+        )
+        if (hacf.nodes, hacf.media, new.groups) != (
+            self.config.hacf.nodes,
+            self.config.hacf.media,
+            self.config.groups,
+        ):
+            notes.append("nodes, media or resource groups changed: restart hacored to apply them")
+        log.info("reloaded", msg="Configuration reloaded", notes=len(notes))
+        return notes
+
+    def subscribe(self) -> Subscription:
+        return self.events.subscribe()
+
+    def apiauth(self) -> dict[str, ApiAuth]:
+        return dict(self.config.hacf.apiauth)
+
+
+def _is_serial(transport: Transport) -> bool:
+    return type(transport).__module__.endswith(".serial")
+
+
+_last_warned: dict[tuple[str, str], float] = {}
+
+
+def _rate_limited_warning(reason: str, link: str, detail: str) -> None:
+    key = (reason, link)
+    now = time.monotonic()
+    if now - _last_warned.get(key, -1e9) >= 10.0:
+        _last_warned[key] = now
+        log.warning("packet_dropped", reason=reason, link=link, detail=detail)
