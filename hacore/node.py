@@ -24,6 +24,7 @@ from hacore.api import (
     ClusterMessage,
     ConfigError,
     GroupChanged,
+    MediumConfig,
     NodeStatus,
     NodeStatusChanged,
     Scope,
@@ -104,6 +105,19 @@ class Node:
         for medium in hacf.media:
             self.transports.extend(self.registry.transports[medium.keyword].build(medium))
         self.serial_links = {t.link_name for t in self.transports if _is_serial(t)}
+        # Ping nodes (spec §10.1): one ICMP medium each, carrying only NS_st probes.
+        self.ping_transports: dict[str, tuple[str, Transport]] = {}
+        for ping in hacf.ping_nodes:
+            keyword = "ping_group" if ping.group else "ping"
+            args = (ping.name, *ping.addresses) if ping.group else ping.addresses
+            medium = MediumConfig(keyword, args, hacf.udpport, hacf.baud, ping.location)
+            if keyword not in self.registry.transports:
+                log.error(
+                    "ping_unsupported", msg=f"No plugin provides {keyword}: {ping.name} unwatched"
+                )
+                continue
+            (transport,) = self.registry.transports[keyword].build(medium)
+            self.ping_transports[ping.name] = (keyword, transport)
         self.membership = Membership(
             MembershipConfig.from_hacf(
                 hacf,
@@ -172,7 +186,7 @@ class Node:
             msg=f"Configuration validated. Starting hacore (generation {self.generation})",
         )
         await self.resources.release_all_stale()
-        for transport in self.transports:
+        for transport in self._all_transports():
             await transport.start(self._on_packet)
         control = ControlServer.for_daemon(self, self.config.hacf.extensions, self.run_dir)
         await control.start()
@@ -188,7 +202,7 @@ class Node:
         await self.events.close()
         if metrics_server is not None:
             await metrics_server.stop()
-        for transport in self.transports:
+        for transport in self._all_transports():
             await transport.stop()
         for task in self._tasks:
             task.cancel()
@@ -277,10 +291,25 @@ class Node:
             else:
                 transport.send(packet)
 
+    def _all_transports(self) -> list[Transport]:
+        return self.transports + [t for _, t in self.ping_transports.values()]
+
     def _send_status(self) -> None:
         self._send(self.membership.status_message(self._now()))
         for transport in self.transports:
             self.metrics.heartbeat_sent(transport.link_name)
+        self._send_pings()
+
+    def _send_pings(self) -> None:
+        """An NS_st probe per ping node: the node's kernel echoes it back to us, and the
+        echo is processed as that ping node's status (Heartbeat's ping medium)."""
+        if not self.ping_transports:
+            return
+        ts = f"{int(time.time()):x}"
+        for name, (keyword, transport) in self.ping_transports.items():
+            probe = Message(("t", "NS_st"), ("st", "ping"), ("info", keyword), ("src", name))
+            probe.add("ts", ts)
+            transport.send(self.signer.seal(probe))
 
     # ---- effects --------------------------------------------------------------------
 
@@ -317,7 +346,6 @@ class Node:
         self._apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
 
     def _comm_up(self, now: float) -> None:
-        log.info("comm_up", msg="Comm_now_up(): updating status to active")
         self._apply_failover(self.failover.on_comm_up(now))
         self._call_observers("hacore_on_start", cluster=self)
         if self.supervisor is None:
