@@ -93,6 +93,7 @@ class Lab:
         self.workdir = Path("/nonexistent")
         self.nodes: dict[str, Node] = {}
         self.state: RunState | None = None
+        self._kinds: dict[str, Daemon] = {}
         self._stopped: set[str] = set()  # nodes whose daemon is meant to be down
         self._probers: list[Prober] = []
         self._samplers: list[VipSampler] = []
@@ -165,6 +166,10 @@ class Lab:
 
     # -- nodes and daemons --------------------------------------------------------------
 
+    def daemon_of(self, name: str) -> Daemon:
+        """The daemon kind last started on ``name`` (the lab's default before that)."""
+        return self._kinds.get(name, self.daemon)
+
     def node(self, name: str) -> Node:
         if name not in self.nodes:
             raise KeyError(f"no node {name!r} in this lab (nodes: {', '.join(self.nodes)})")
@@ -185,24 +190,22 @@ class Lab:
 
         A node that is down (crashed) is powered on first, as after a reboot.
         """
-        if daemon is not None and daemon != self.daemon.kind:
-            if any(self.daemon.running(n) for n in self.nodes.values() if n.up):
-                raise RuntimeError(f"cannot switch to {daemon}: {self.daemon.kind} is running")
-            self.daemon = daemon_for(daemon)
+        kind = self.daemon if daemon is None else daemon_for(daemon)
         targets = [self.node(n) for n in names] if names else list(self.nodes.values())
         self._stopped -= {n.name for n in targets}
         for node in targets:
             self.boot(node.name)
-            self.daemon.configure(node, self.setup)
-        starting = [(node, self.daemon.start(node)) for node in targets]
+            self._kinds[node.name] = kind  # a mixed cluster (hacore beside Heartbeat) is fine
+            kind.configure(node, self.setup)
+        starting = [(node, kind.start(node)) for node in targets]
         for node, process in starting:
             if process is not None and process.wait(60) != 0:
-                raise RuntimeError(f"{self.daemon.kind} did not start on {node.name}")
+                raise RuntimeError(f"{kind.kind} did not start on {node.name}")
 
     def stop(self, name: str, wait: bool = True) -> Stopping:
         """Graceful stop of the daemon on ``name`` (hacore/keepalived: SIGTERM)."""
         self._stopped.add(name)
-        stopping = self.daemon.begin_stop(self.node(name))
+        stopping = self.daemon_of(name).begin_stop(self.node(name))
         if wait:
             stopping.wait()
         return stopping
@@ -256,7 +259,7 @@ class Lab:
                 continue
             tail = process.log.read_text(errors="replace").splitlines()[-5:] if process.log else []
             raise RuntimeError(
-                f"{self.daemon.kind} on {name} exited (rc {process.popen.returncode}); "
+                f"{self.daemon_of(name).kind} on {name} exited (rc {process.popen.returncode}); "
                 f"end of {process.log}:\n" + "\n".join(tail)
             )
 
