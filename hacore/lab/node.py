@@ -26,7 +26,7 @@ from hacore.lab.topology import LAN_PREFIXLEN, NodeAddr
 
 HOLDER_READY_TIMEOUT_S = 10.0
 # Private per-node copies, bind-mounted over these paths inside the node.
-COPIED_FROM_HOST = ("/etc/ha.d", "/etc/init.d", "/var/lib/heartbeat")
+COPIED_FROM_HOST = ("/etc/ha.d", "/etc/init.d", "/var/lib/heartbeat", "/etc/apache2")
 CREATED_EMPTY = ("/etc/keepalived", "/var/lib/hacore", "/var/log", "/var/www/html")
 
 
