@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import structlog
 
+import hacore.failover.actions as fa
 import hacore.membership.effects as me
 from hacore import logsetup
 from hacore.api import (
@@ -35,7 +36,6 @@ from hacore.config.model import ApiAuth, ClusterConfig
 from hacore.control.events import EventHub, Subscription
 from hacore.control.model import ClusterView, FailoverEvent, OperationFailed, OperationRefused
 from hacore.control.server import ControlServer
-import hacore.failover.actions as fa
 from hacore.failover import Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
