@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(node.run())
     except KeyboardInterrupt:
         return 0
+    except HacoreError as exc:  # e.g. a medium that cannot be opened on this machine
+        print(f"ERROR: {exc}", file=sys.stderr)
+        print("ERROR: Heartbeat not started.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

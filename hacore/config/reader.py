@@ -134,6 +134,12 @@ class DirectiveReader:
         if any(known.name == node.name for known in self.cf.ping_nodes):
             self.warn(f"Ping node [{node.name}] is listed twice: the duplicate is ignored")
             return
+        keyword = "ping_group" if node.group else "ping"
+        transport = self.registry.transports.get(keyword)
+        if transport is not None:  # the ping plugin decides what it can reach (no host names)
+            args = (node.name, *node.addresses) if node.group else node.addresses
+            medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
+            _check_medium(self, transport.build, medium)
         self.cf.ping_nodes.append(node)
 
 
