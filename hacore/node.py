@@ -50,6 +50,7 @@ from hacore.wire.signing import PacketRejected, PacketSigner
 log = structlog.get_logger("hacore.node")
 
 TICK_MAX_S = 0.1
+AUTH_FAILURES = frozenset({"bad_signature", "missing_signature", "unknown_key_index"})
 # Message types the failover engine handles; anything else goes to helpers/observers.
 FAILOVER_MESSAGES = frozenset(
     {
@@ -268,9 +269,9 @@ class Node:
             msg = self.signer.open(payload)
         except PacketRejected as exc:
             self.metrics.packet_dropped(exc.reason)
-            if exc.reason in ("bad_signature", "missing_signature", "unknown_key_index"):
+            if exc.reason in AUTH_FAILURES:
                 self.metrics.auth_failure(exc.reason)
-            _rate_limited_warning(exc.reason, link, str(exc))
+            _rate_limited_warning(exc, link)
             return
         src = msg.get("src")
         if src == self.config.local_node:
@@ -508,12 +509,20 @@ def _is_serial(transport: Transport) -> bool:
     return type(transport).__module__.endswith(".serial")
 
 
-_last_warned: dict[tuple[str, str], float] = {}
+_last_warned: dict[tuple[str, str, str], float] = {}
 
 
-def _rate_limited_warning(reason: str, link: str, detail: str) -> None:
-    key = (reason, link)
+def _rate_limited_warning(exc: PacketRejected, link: str) -> None:
+    """One line per (reason, link, sender) every 10 s: a flood of forged packets must not
+    flood the log too. Authentication failures use Heartbeat's wording."""
+    key = (exc.reason, link, exc.src or "")
     now = time.monotonic()
-    if now - _last_warned.get(key, -1e9) >= 10.0:
-        _last_warned[key] = now
-        log.warning("packet_dropped", reason=reason, link=link, detail=detail)
+    if now - _last_warned.get(key, -1e9) < 10.0:
+        return
+    _last_warned[key] = now
+    text = None
+    if exc.reason in AUTH_FAILURES:
+        text = f"string2msg_ll: node [{exc.src or '?'}] failed authentication"
+    log.warning(
+        "packet_dropped", msg=text, reason=exc.reason, link=link, src=exc.src, detail=exc.detail
+    )
