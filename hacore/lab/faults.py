@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import time
 import subprocess
 from functools import cache
 
@@ -34,7 +35,12 @@ def freeze(node: Node) -> list[int]:
 
 
 def thaw(node: Node) -> list[int]:
-    return node.signal_all(signal.SIGCONT)
+    """SIGCONT everything, twice: an ``nsenter`` wrapper that saw its child stop stops
+    itself again when the child's SIGCONT races ahead of its own."""
+    woken = node.signal_all(signal.SIGCONT)
+    time.sleep(0.05)
+    node.signal_all(signal.SIGCONT)
+    return woken
 
 
 def link_down(node: Node, ifname: str = "eth1") -> None:
