@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import time
 import subprocess
+import time
 from functools import cache
 
 from hacore.lab.node import Node
