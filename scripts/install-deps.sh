@@ -23,4 +23,4 @@ if ! command -v promtool >/dev/null; then
   [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
-python3 -m pip install -q -e '.[test]' 2>&1 | grep -v -i 'warning' || true
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'

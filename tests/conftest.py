@@ -13,7 +13,7 @@ from hacore.lab.netns import NetnsSet, netns_problem
 
 pytest_plugins = ["hacore.lab.fixtures"]
 
-_PROBLEM: str | None | bool = False  # False = not probed yet
+_PROBLEM: str | bool | None = False  # False = not probed yet
 
 
 def require_netns() -> None:

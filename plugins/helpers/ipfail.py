@@ -57,9 +57,7 @@ class IpFail:
         peer = self.peer
         if peer is None:
             return
-        self.cluster.send(
-            msg_type, {**fields, "from_id": CLIENT_ID, "to_id": CLIENT_ID}, dest=peer
-        )
+        self.cluster.send(msg_type, {**fields, "from_id": CLIENT_ID, "to_id": CLIENT_ID}, dest=peer)
 
     def announce(self) -> None:
         self._send("num_ping_nodes", num_ping=str(self.reachable_pings()))
@@ -86,9 +84,13 @@ class IpFail:
 
     def _schedule_giveup(self, scope: Scope, why: str) -> None:
         self._cancel_giveup()
-        log.info("ipfail_giveup_scheduled", msg=f"{why}. Delayed giveup in {self.delay_s:g} seconds.")
+        log.info(
+            "ipfail_giveup_scheduled", msg=f"{why}. Delayed giveup in {self.delay_s:g} seconds."
+        )
         loop = asyncio.get_running_loop()
-        self.giveup = loop.call_later(self.delay_s, lambda: asyncio.ensure_future(self._giveup(scope)))
+        self.giveup = loop.call_later(
+            self.delay_s, lambda: asyncio.ensure_future(self._giveup(scope))
+        )
 
     def _cancel_giveup(self) -> None:
         if self.giveup is not None:
