@@ -23,7 +23,6 @@ import hacore.membership.effects as me
 from hacore import logsetup
 from hacore.api import (
     ClusterMessage,
-    ConfigError,
     GroupChanged,
     MediumConfig,
     NodeStatus,
@@ -195,6 +194,7 @@ class Node:
         if self.config.hacf.extensions.metrics_listen:
             metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
             await metrics_server.start()
+        self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())
         self._spawn(self._tick_loop())
         await self._stop.wait()
@@ -347,6 +347,7 @@ class Node:
         self._apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
 
     def _comm_up(self, now: float) -> None:
+        self.node_since[self.config.local_node] = time.time()
         self._apply_failover(self.failover.on_comm_up(now))
         self._call_observers("hacore_on_start", cluster=self)
         if self.supervisor is None:
@@ -395,9 +396,14 @@ class Node:
             self.metrics.failover(event.group, previous, event.holder, event.reason)
             self.events.publish(FailoverEvent(event.group, previous, event.holder, event.reason))
         self._holders[event.group] = event.holder
-        self.metrics.group_state(event.group, event.holder, event.state)
-        self.events.publish(event)
-        self._call_observers("hacore_on_group_change", event=event)
+        # The engine's state is the group's state on its holder; metrics, the API and
+        # observers speak of this node, so a standby node must not appear to run it.
+        here = GroupChanged(
+            event.group, event.holder, self.failover.local_state(event.group), event.reason
+        )
+        self.metrics.group_state(here.group, here.holder, here.state)
+        self.events.publish(here)
+        self._call_observers("hacore_on_group_change", event=here)
 
     async def _run_group(
         self, key: str, op: Literal["acquire", "release"], action: Callable[[str], Awaitable[bool]]
@@ -470,14 +476,10 @@ class Node:
         return await self._operation("takeover", self.failover.request_takeover(scope, self._now()))
 
     async def reload(self) -> list[str]:
-        """Re-read ha.cf/haresources/authkeys; only what is safe to change live is applied
-        (auth keys, logging, timings of warnings); anything else is reported."""
-        try:
-            new = load_config(
-                self.config.directory, self.registry, node_name=self.config.local_node
-            )
-        except ConfigError:
-            raise
+        """Re-read ha.cf/haresources/authkeys and apply what is safe live: auth keys,
+        logging and apiauth. Nodes, media, timings and groups need a restart; a change to
+        them is reported, and the running cluster keeps the old ones."""
+        new = load_config(self.config.directory, self.registry, node_name=self.config.local_node)
         notes = [str(w) for w in new.warnings]
         self.signer = PacketSigner(new.authkeys, inner_auth=new.hacf.msgfmt == "classic")
         hacf = new.hacf
@@ -489,12 +491,15 @@ class Node:
             debug=hacf.debug,
             log_format=hacf.extensions.log_format,
         )
-        if (hacf.nodes, hacf.media, new.groups) != (
-            self.config.hacf.nodes,
-            self.config.hacf.media,
-            self.config.groups,
-        ):
-            notes.append("nodes, media or resource groups changed: restart hacored to apply them")
+        if _structure(new) != _structure(self.config):
+            notes.append(
+                "nodes, media, timings or resource groups changed: restart hacored to apply them"
+            )
+        self.config.authkeys = new.authkeys
+        old = self.config.hacf
+        old.apiauth = hacf.apiauth
+        old.logfile, old.debugfile, old.logfacility = hacf.logfile, hacf.debugfile, hacf.logfacility
+        old.debug = hacf.debug
         log.info("reloaded", msg="Configuration reloaded", notes=len(notes))
         return notes
 
@@ -503,6 +508,20 @@ class Node:
 
     def apiauth(self) -> dict[str, ApiAuth]:
         return dict(self.config.hacf.apiauth)
+
+
+def _structure(config: ClusterConfig) -> tuple[object, ...]:
+    """What a reload cannot change in a running daemon (source lines left out, so a new
+    comment in ha.cf is not a change)."""
+    hacf = config.hacf
+    return (
+        tuple(hacf.nodes),
+        tuple((m.keyword, m.args, m.udpport, m.baud) for m in hacf.media),
+        tuple((p.name, p.addresses, p.group) for p in hacf.ping_nodes),
+        (hacf.keepalive_ms, hacf.deadtime_ms, hacf.warntime_ms, hacf.initdead_ms),
+        (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
+        tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
+    )
 
 
 def _is_serial(transport: Transport) -> bool:

@@ -32,8 +32,8 @@ class Progress:
         return time.monotonic() - self._started
 
     def start(self) -> None:
-        if not self._tty:
-            self._emit(f"{self._title}: started")
+        """Begin showing progress. Off a terminal nothing is printed until there is news
+        (a group change, or 5 s of silence): a refused move stays one error line."""
         self._task = asyncio.create_task(self._run())
 
     def note(self, text: str) -> None:
@@ -60,7 +60,7 @@ class Progress:
             else:
                 await asyncio.sleep(1.0)
                 if time.monotonic() - self._last_line >= _PLAIN_QUIET:
-                    self._emit(f"[{self.elapsed:6.1f}s] still waiting")
+                    self._emit(f"[{self.elapsed:6.1f}s] {self._title}: still waiting")
 
     def _emit(self, line: str) -> None:
         self._last_line = time.monotonic()

@@ -17,6 +17,7 @@ import grpc
 import structlog
 
 from hacore.api import ConfigError, HacoreError, Scope
+from hacore.config.model import ConfigErrors
 from hacore.control import convert
 from hacore.control.apiauth import PeerCredentials, authorize
 from hacore.control.model import (
@@ -160,10 +161,23 @@ async def _fail(context: Context, verb: str, exc: Exception) -> NoReturn:
     """End the call with the status code that matches ``exc`` (see the proto file)."""
     for kind, code, what in _ERROR_CODES:
         if isinstance(exc, kind):
-            log.warning("api_operation_error", operation=verb, code=code.name, error=str(exc))
-            await _abort(context, code, f"{verb} {what}: {exc}")
+            text = _one_line(exc)
+            log.warning("api_operation_error", operation=verb, code=code.name, error=text)
+            await _abort(context, code, f"{verb} {what}: {text}")
     log.error("api_internal_error", operation=verb, exc_info=exc)
     await _abort(context, grpc.StatusCode.INTERNAL, f"{verb}: internal error in hacored: {exc!r}")
+
+
+def _one_line(exc: Exception) -> str:
+    """The error as one sentence for a status message (hactl prints it as one line).
+
+    A ConfigErrors' str() is Heartbeat's start-up report: one line per problem, then
+    "Heartbeat not started" lines that are false for a rejected reload. Only the
+    problems are kept.
+    """
+    if isinstance(exc, ConfigErrors):
+        return "; ".join(str(problem) for problem in exc.problems)
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def _log_orphan(verb: str, task: asyncio.Future[Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,13 @@ def _write(
     return pair
 
 
+def _san(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
 class Authority:
     def __init__(self, directory: Path, name: str) -> None:
         self.directory = directory
@@ -56,7 +64,10 @@ class Authority:
         )
         self.pair = _write(directory, name, self.cert, self.key)
 
-    def issue(self, common_name: str, *, server: bool) -> Pair:
+    def issue(
+        self, common_name: str, *, server: bool, hosts: Sequence[str] = ("localhost", "127.0.0.1")
+    ) -> Pair:
+        """A certificate signed by this CA; a server's names its ``hosts`` (DNS or IP)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         builder = (
@@ -76,9 +87,7 @@ class Authority:
         )
         if server:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-                ),
+                x509.SubjectAlternativeName([_san(host) for host in hosts]),
                 critical=False,
             )
         return _write(self.directory, common_name, builder.sign(self.key, hashes.SHA256()), key)

@@ -17,7 +17,15 @@ import pytest
 from control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
 from control_support import Hactl, run_hactl, wait_until
 
-from hacore.api import ConfigError, LinkStatus, LinkStatusChanged, NodeStatus, Scope
+from hacore.api import (
+    ConfigError,
+    LinkStatus,
+    LinkStatusChanged,
+    NodeStatus,
+    Scope,
+    SourceLocation,
+)
+from hacore.config.model import ConfigErrors
 from hacore.control.server import ControlServer
 from hactl.client import Exit
 
@@ -108,8 +116,8 @@ async def test_standby_waits_for_the_move_and_prints_holders(
     row = next(line for line in result.out.splitlines() if line.startswith(VIP_GROUP))
     assert row.split()[1:] == ["node2", "stopped"]
     # stderr is not a terminal here: plain progress lines, no spinner control codes
-    assert "standby all: started" in result.err
     assert f"group {VIP_GROUP}: stopping here, held by node1 [standby]" in result.err
+    assert all(line.startswith("[ ") for line in result.err.splitlines()), result.err
     assert "\r" not in result.err and "\033[" not in result.err
 
 
@@ -131,9 +139,9 @@ async def test_standby_refused_failed_unavailable(hactl: Hactl, target: FakeTarg
     target.kill_peer()
     refused = await hactl("standby")
     assert refused.rc == Exit.FAILED
-    assert refused.err.splitlines()[-1] == (
+    assert refused.err.splitlines() == [  # no progress line for a move that never began
         "hactl: standby refused: node2 is dead: nobody to move resources to or from"
-    )
+    ]
     target.nodes["node2"] = replace(target.nodes["node2"], status=NodeStatus.ACTIVE)
     target.fail_moves = True
     failed = await hactl("takeover")
@@ -142,9 +150,9 @@ async def test_standby_refused_failed_unavailable(hactl: Hactl, target: FakeTarg
     target.unavailable = True
     unavailable = await hactl("standby")
     assert unavailable.rc == Exit.NOT_RUNNING
-    assert unavailable.err.splitlines()[-1] == (
+    assert unavailable.err.splitlines() == [
         "hactl: standby unavailable: hacored is starting (communications not up yet)"
-    )
+    ]
 
 
 async def test_daemon_bug_is_internal_one_line_no_traceback(
@@ -187,6 +195,26 @@ async def test_reload_ok_and_bad_config(hactl: Hactl, target: FakeTarget) -> Non
         "hactl: reload configuration rejected, the running configuration is unchanged: "
         "unknown directive 'kepalive'"
     )
+
+
+async def test_rejected_reload_is_one_line_of_problems(hactl: Hactl, target: FakeTarget) -> None:
+    """The loader's report ends with Heartbeat's start-up lines ("heartbeat not
+    started"): false for a reload, and hactl's failures are one line."""
+    where = SourceLocation(Path("/etc/ha.d/ha.cf"), 19)
+    target.config_error = ConfigErrors(
+        [
+            ConfigError("keepalive [banana] is not a time", where),
+            ConfigError("Illegal directive [frobnicate]", replace(where, line=20)),
+        ],
+        closing=["Heartbeat not started: configuration error."],
+    )
+    bad = await hactl("reload")
+    assert bad.rc == Exit.FAILED
+    assert bad.err.splitlines() == [
+        "hactl: reload configuration rejected, the running configuration is unchanged: "
+        "/etc/ha.d/ha.cf:19: keepalive [banana] is not a time; "
+        "/etc/ha.d/ha.cf:20: Illegal directive [frobnicate]"
+    ]
 
 
 async def test_events_follow_the_stream(control: ControlServer, target: FakeTarget) -> None:
@@ -305,5 +333,5 @@ async def test_progress_spinner_on_a_terminal(control: ControlServer, target: Fa
     ]
     assert len(frames) >= 3  # redrawn in place, several times a second
     assert any(f"group {VIP_GROUP}: stopping here" in frame for frame in frames)
-    assert "standby all: started" not in terminal  # plain-mode lines only off a terminal
+    assert "\n[ " not in terminal  # plain-mode lines only off a terminal
     assert out.decode().startswith("standby all: done in ")
