@@ -82,6 +82,7 @@ class Node:
         self._pending_ops: dict[str, asyncio.Future[tuple[bool, str]]] = {}
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()
+        self._shutdown_aborted = asyncio.Event()
         self._started_wall = time.time()
         self.supervisor: Supervisor | None = None
         self.node_since: dict[str, float] = {}
@@ -197,8 +198,11 @@ class Node:
         self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())
         self._spawn(self._tick_loop())
-        await self._stop.wait()
-        await self._shutdown()
+        while True:
+            await self._stop.wait()
+            if await self._shutdown():
+                break
+            self._stop.clear()  # a group could not be stopped: staying up is safer
         await control.stop()
         await self.events.close()
         if metrics_server is not None:
@@ -213,16 +217,31 @@ class Node:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def _shutdown(self) -> None:
+    async def _shutdown(self) -> bool:
+        """Hand everything over, then stop; False when the engine aborted the shutdown
+        because a group failed to stop (exiting would leave it running unwatched)."""
         log.info("shutdown", msg=f"Heartbeat shutdown in progress. ({os.getpid()})")
+        self._shutdown_aborted.clear()
         self._apply_failover(self.failover.request_shutdown(self._now()))
-        try:
-            await asyncio.wait_for(self._shutdown_ready.wait(), SHUTDOWN_TIMEOUT_S)
-        except TimeoutError:
+        ready = asyncio.ensure_future(self._shutdown_ready.wait())
+        aborted = asyncio.ensure_future(self._shutdown_aborted.wait())
+        done, pending = await asyncio.wait(
+            {ready, aborted}, timeout=SHUTDOWN_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiter in pending:
+            waiter.cancel()
+        if aborted in done:
+            log.critical(
+                "shutdown_aborted",
+                msg="Shutdown aborted: a resource failed to stop and may still run here",
+            )
+            return False
+        if not done:
             log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
         if self.supervisor is not None:
             await self.supervisor.stop()
         self._call_observers("hacore_on_stop", cluster=self)
+        return True
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -382,6 +401,8 @@ class Node:
                     self._spawn(self.resources.announce(key))
                 case fa.GroupChanged(event=event):
                     self._group_changed(event)
+                case fa.OperationDone(op="shutdown", ok=False):
+                    self._shutdown_aborted.set()
                 case fa.OperationDone(op=op, ok=ok, detail=detail):
                     future = self._pending_ops.pop(op, None)
                     if future is not None and not future.done():

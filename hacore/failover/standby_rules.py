@@ -202,6 +202,10 @@ def finish_standby(m: Failover, ctx: Ctx, arg: str) -> None:
     log.info("standby_done", msg=f"Other node completed standby takeover of {hold.word} resources.")
     m.send(messages.resource(m.held_bits(), stable=True))
     problem = m.sb.problem
+    if not problem:
+        # The peer's `done` means it runs them now; its `resource` report follows, but the
+        # operator's standby returns here and must already show the new holder.
+        m.peer.hold |= mirror(hold)
     if m.sb.origin == "api":
         detail = problem or f"{m.peer.name} took over our {hold.word} resources"
         m.op_done("standby", not problem, detail)

@@ -96,12 +96,6 @@ def test_standby_all_gives_the_vip_away_and_takeover_takes_it_back(
     lab.wait_serving("node1", timeout=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="daemon bug (hacore/failover/standby_rules.py finish_standby): OperationDone"
-    "(standby) fires on the peer's `ask_resources info=done`, which the peer sends before "
-    "its `resource rsc_hold=... isstable=1`; the reply's snapshot still has holder=None",
-)
 def test_standby_prints_the_final_holder(control_lab: ControlLab) -> None:
     standby = hactl(control_lab.lab.node("node1"), "standby", "all", "--json")
     assert standby.returncode == 0, standby.stderr

@@ -95,3 +95,27 @@ def test_a_resource_that_fails_to_start_is_offered_to_the_peer(
     lab.wait_serving("node2", timeout=8)
     assert lab.vip_holders() == {"node2"}
     assert "failure of" in lab.log("node1")
+
+
+STUCK_HTTPD = """#!/bin/sh
+state=/run/stuck-httpd
+case $1 in
+  start) touch $state ;;
+  stop) exit 1 ;;
+  status) if [ -e $state ]; then echo running; exit 0; fi; echo stopped; exit 3 ;;
+esac
+"""
+
+
+def test_a_resource_that_fails_to_stop_is_never_started_elsewhere(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    lab = lab_factory(config=template(tmp_path), timing=FAST_TIMING)
+    lab.node("node1").path("/etc/init.d/httpd").write_text(STUCK_HTTPD)
+    lab.start()
+    wait_for(lambda: lab.vip_holders() == {"node1"}, 8, "node1 to hold the VIP")
+    lab.stop("node1", wait=False)
+    wait_for(lambda: "Shutdown aborted" in lab.log("node1"), 15, "node1 to refuse to exit")
+    assert "node2" not in lab.vip_holders()
+    assert holder(lab, "node2") != "node2"
+    assert lab.node("node1").exec("hactl", "status").returncode == 0  # still up, still watched
