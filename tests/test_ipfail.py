@@ -47,8 +47,9 @@ def _from_peer(msg_type: str, **fields: str) -> ClusterMessage:
 
 
 def test_ipfail_is_a_helper_type_named_like_the_binary() -> None:
-    registry = load_plugins()
-    assert "ipfail" in registry.helper_types
+    (helper,) = ipfail.hacore_helper_types()
+    assert helper.name == "ipfail"
+    assert load_plugins().helper_types["ipfail"] is not None
 
 
 async def test_announces_reachable_ping_count_to_the_peer() -> None:

@@ -1,0 +1,147 @@
+"""docs/benchmarks.md and its plots, rendered from a synthetic results.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.metrics import Failure, Record
+from bench.plots import make_plots
+from bench.report import render
+from bench.tables import Results, behind
+
+FAST = "keepalive 100 ms / deadtime 500 ms"
+
+
+def _results() -> dict[str, Any]:
+    records = []
+    for rep, (hacore, heartbeat, keepalived) in enumerate([(0.6, 0.9, 0.3), (0.7, 0.8, 0.35)], 1):
+        for daemon, crash in (
+            ("hacore", hacore),
+            ("heartbeat", heartbeat),
+            ("keepalived", keepalived),
+        ):
+            records.append(
+                Record(
+                    "lifecycle",
+                    FAST,
+                    daemon,
+                    rep,
+                    {
+                        "cold_start_s": 2.0 if daemon == "hacore" else 11.0,
+                        "crash_failover_s": crash,
+                    },
+                )
+            )
+    records.append(
+        Record(
+            "partition",
+            FAST,
+            "heartbeat",
+            1,
+            {
+                "split_after_cut_s": 0.8,
+                "one_holder_after_heal_s": 16.9,
+                "outage_after_heal_s": 14.8,
+            },
+            {
+                "holders_after_cut": [
+                    (0.0, ["node1"]),
+                    (0.8, ["node1", "node2"]),
+                    (21.9, ["node1"]),
+                ],
+                "heal_at_s": 5.0,
+                "final_holder": "node1",
+            },
+        )
+    )
+    for n, detect in ((2, 0.5), (4, 0.6)):
+        records.append(
+            Record(
+                "scaling",
+                f"{n} nodes",
+                "hacore",
+                1,
+                {"detect_all_s": detect, "cpu_node_median_pct": 2.0},
+            )
+        )
+        records.append(
+            Record(
+                "scaling",
+                f"{n} nodes",
+                "heartbeat",
+                1,
+                {"detect_all_s": 0.7, "cpu_node_median_pct": 0.4},
+            )
+        )
+    failures = [
+        Failure(
+            "partition",
+            FAST,
+            "keepalived",
+            1,
+            "keepalived has no heartbeat link",
+            not_applicable=True,
+        ),
+        Failure(
+            "partition", FAST, "hacore", 1, "StepTimeout: no single stable VIP holder\nholders: ..."
+        ),
+    ]
+    return {
+        "meta": {
+            "mode": "quick",
+            "command": "python -m bench.run_all --quick",
+            "daemons": ["hacore", "heartbeat", "keepalived"],
+            "plan": {"reps": 2, "idle_window_s": 10.0, "false_failover_s": 60.0},
+            "machine": {"nproc": 2, "cpu_model": "Test CPU", "mem_total_gib": 24.0},
+            "versions": {"hacore": "0.1.0", "heartbeat": "1:3.0.6-13+b2"},
+            "duration_s": 840,
+        },
+        "records": [r.to_json() for r in records],
+        "failures": [f.to_json() for f in failures],
+        "disabled": {},
+    }
+
+
+def test_behind_lists_only_where_hacore_is_measurably_worse() -> None:
+    found = behind(Results.from_json(_results()))
+    described = {(b.bench, b.case, b.metric.key, b.other) for b in found}
+    assert ("lifecycle", FAST, "crash_failover_s", "keepalived") in described
+    assert ("lifecycle", FAST, "crash_failover_s", "heartbeat") not in described  # hacore ahead
+    assert ("scaling", "2 nodes", "cpu_node_median_pct", "heartbeat") in described
+    assert ("lifecycle", FAST, "cold_start_s", "heartbeat") not in described
+
+
+def test_report_says_where_hacore_is_behind_and_what_was_not_measured(tmp_path: Path) -> None:
+    data = _results()
+    images = make_plots(data, tmp_path / "img")
+    text = render(data, images, "bench/results/x")
+    assert "`--quick` run" in text
+    assert "## Where hacore is behind" in text
+    assert (
+        f"| lifecycle [{FAST}] | crash (kill -9 + links down) -> node2 answers | 0.650 s | "
+        "keepalived 0.325 s, hacore 2.0x |"
+    ) in text
+    assert "| 0.650 s (0.600-0.700, n=2) |" in text
+    assert "1.31x" in text  # Heartbeat 0.85 / hacore 0.65
+    assert "n/a" in text and "failed" in text
+    assert "StepTimeout: no single stable VIP holder" in text
+    assert "holders: ..." not in text  # only the first line of a reason
+    assert "Test CPU" in text
+    assert "![" in text
+
+
+def test_plots_are_real_pngs(tmp_path: Path) -> None:
+    images = make_plots(_results(), tmp_path / "img")
+    assert {"lifecycle", "partition", "scaling"} <= set(images)
+    for relative in images.values():
+        png = tmp_path / relative
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 5000
+
+
+def test_report_without_hacore_figures_says_so() -> None:
+    data = _results()
+    data["records"] = [r for r in data["records"] if r["daemon"] != "hacore"]
+    text = render(data, {}, "bench/results/x")
+    assert "hacore was not measured in this run" in text
