@@ -40,7 +40,7 @@ from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics, MetricsServer
 from hacore.node_view import build_view
-from hacore.plugins import PluginRegistry
+from hacore.plugins import PluginRegistry, trace_call
 from hacore.resources import ResourceManager
 from hacore.respawn import Supervisor
 from hacore.wire.message import Message
@@ -437,7 +437,8 @@ class Node:
         hook = getattr(self.registry.hook, hook_name)
         for impl in hook.get_hookimpls():
             try:
-                impl.function(**{k: kwargs[k] for k in impl.argnames})
+                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+                trace_call(hook_name, impl.plugin_name, kwargs, result)
             except Exception as exc:
                 log.error(
                     "observer_failed", hook=hook_name, plugin=impl.plugin_name, error=repr(exc)

@@ -72,6 +72,17 @@ class PluginRegistry:
         return name
 
 
+def tracing() -> bool:
+    return bool(os.environ.get(TRACE_ENV))
+
+
+def trace_call(hook_name: str, plugin: str, kwargs: object, result: object) -> None:
+    """Trace a hook the core calls plugin by plugin (so that one plugin's failure or
+    clash can be named); pluggy's own tracing covers calls through ``registry.hook``."""
+    if tracing():
+        sys.stderr.write(f"[plugin-trace] {hook_name}({kwargs}) -> {plugin}: {result!r}\n")
+
+
 def _entry_point_distribution(ep: EntryPoint) -> tuple[str, str]:
     dist = ep.dist
     if dist is None:
@@ -87,7 +98,7 @@ def load_plugins(extra: Iterable[object] = (), autoload: bool | None = None) -> 
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    if os.environ.get(TRACE_ENV):
+    if tracing():
         manager.trace.root.setwriter(lambda text: sys.stderr.write(f"[plugin-trace] {text}"))
         manager.enable_tracing()
     registry = PluginRegistry(manager=manager)
@@ -139,6 +150,7 @@ def _collect(
             provided: Sequence[T] = impl.function() or ()
         except Exception as exc:
             raise PluginError(f"{owner}: {hook_name}() failed: {exc}") from exc
+        trace_call(hook_name, owner, {}, provided)
         for item in provided:
             name = key(item)
             if name in found:

@@ -1,0 +1,73 @@
+"""Logging as ha.cf configures it: files, levels, Heartbeat's wording, JSON, syslog."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from hacore import logsetup
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    yield
+    for handler in list(logging.getLogger("hacore").handlers):
+        logging.getLogger("hacore").removeHandler(handler)
+        handler.close()
+    structlog.contextvars.clear_contextvars()
+
+
+def _emit() -> None:
+    log = structlog.get_logger("hacore.test")
+    log.warning("late_heartbeat", msg="Late heartbeat: Node node2: interval 450 ms", peer="node2")
+    log.debug("tick_detail", n=1)
+
+
+def test_text_lines_put_heartbeat_words_first_then_event_and_node(tmp_path: Path) -> None:
+    logfile, debugfile = tmp_path / "ha-log", tmp_path / "ha-debug"
+    logsetup.configure("node1", logfile=logfile, debugfile=debugfile, stderr=False)
+    _emit()
+    line = logfile.read_text().strip()
+    assert " node1 hacored[" in line
+    assert "WARN: Late heartbeat: Node node2: interval 450 ms [late_heartbeat peer=node2]" in line
+    assert "tick_detail" not in logfile.read_text(), "debug lines belong to debugfile only"
+    assert "tick_detail" in debugfile.read_text()
+
+
+def test_debug_level_sends_debug_lines_to_the_logfile_too(tmp_path: Path) -> None:
+    logsetup.configure("node1", logfile=tmp_path / "ha-log", debug=1, stderr=False)
+    _emit()
+    assert "debug: [tick_detail n=1]" in (tmp_path / "ha-log").read_text()
+
+
+def test_json_lines_carry_node_event_and_level(tmp_path: Path) -> None:
+    logsetup.configure("node1", logfile=tmp_path / "ha-log", log_format="json", stderr=False)
+    _emit()
+    record = json.loads((tmp_path / "ha-log").read_text().splitlines()[0])
+    assert record["local_node"] == "node1"
+    assert record["event"] == "late_heartbeat"
+    assert record["level"] == "warning"
+    assert record["peer"] == "node2"
+
+
+def test_logfacility_attaches_a_syslog_handler_and_none_does_not() -> None:
+    logsetup.configure("node1", logfacility="local0", stderr=False)
+    kinds = [type(h).__name__ for h in logging.getLogger("hacore").handlers]
+    assert kinds == ["SysLogHandler"]
+    logsetup.configure("node1", logfacility="none", stderr=False)
+    assert logging.getLogger("hacore").handlers == []
+
+
+def test_plugin_trace_switch_prints_every_hook_call() -> None:
+    code = "from hacore.plugins import load_plugins; load_plugins()"
+    env = {"HACORE_TRACE_PLUGINS": "1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "[plugin-trace]" in result.stderr and "hacore_transport_types" in result.stderr
