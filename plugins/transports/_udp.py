@@ -26,6 +26,7 @@ from hacore.api import (
     Transport,
 )
 
+from ._delivery import Delivering
 from ._ratelimit import FailureLog
 
 log = structlog.get_logger("hacore.transport")
@@ -160,7 +161,7 @@ class _Endpoint(asyncio.DatagramProtocol):
             self.closed.set_result(None)
 
 
-class UdpTransport(Transport):
+class UdpTransport(Delivering, Transport):
     """One UDP heartbeat socket: subclasses say how to open it and where to send."""
 
     def __init__(self, medium: str, link_name: str, location: SourceLocation | None) -> None:
@@ -224,17 +225,3 @@ class UdpTransport(Transport):
             return
         endpoint.close()
         await protocol.closed
-
-    def _deliver(self, payload: bytes) -> None:
-        self.packets_received += 1
-        sink = self._sink
-        if sink is None:
-            return
-        try:
-            sink(payload, self.link_name)
-        except Exception:
-            # A bug upstream must not silence the link: keep receiving.
-            log.exception("transport_sink_failed", link=self.link_name, medium=self.medium)
-
-    def _where(self) -> str:
-        return str(self.location) if self.location is not None else "<config>"

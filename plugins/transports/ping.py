@@ -41,6 +41,7 @@ from hacore.api import (
 )
 from hacore.hookspecs import hookimpl
 
+from ._delivery import Delivering
 from ._icmp import ECHO_REPLY, MAX_DATA_LEN, echo_request, parse_echo_reply
 from ._ratelimit import FailureLog
 from ._udp import LIMITED_BROADCAST, media_line
@@ -64,7 +65,7 @@ def _next_identifier() -> int:
     return (os.getpid() + next(_identifiers)) & 0xFFFF
 
 
-class PingTransport(Transport):
+class PingTransport(Delivering, Transport):
     """One ping node: a single address (``ping``) or the members of a ``ping_group``."""
 
     def __init__(
@@ -186,20 +187,6 @@ class PingTransport(Transport):
                 continue
             self._seen[slot] = reply.seq
             self._deliver(reply.data)
-
-    def _deliver(self, payload: bytes) -> None:
-        self.packets_received += 1
-        sink = self._sink
-        if sink is None:
-            return
-        try:
-            sink(payload, self.link_name)
-        except Exception:
-            # A bug upstream must not silence the link: keep receiving.
-            log.exception("transport_sink_failed", link=self.link_name, medium=self.medium)
-
-    def _where(self) -> str:
-        return str(self.location) if self.location is not None else "<config>"
 
 
 # ---- ha.cf lines --------------------------------------------------------------------
