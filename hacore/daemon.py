@@ -103,15 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     from hacore import logsetup
     from hacore.node import Node
 
-    hacf = config.hacf
-    logsetup.configure(
-        config.local_node,
-        logfile=hacf.logfile,
-        debugfile=hacf.debugfile,
-        logfacility=hacf.logfacility,
-        debug=hacf.debug,
-        log_format=hacf.extensions.log_format,
-    )
+    logsetup.configure_from(config)
     for warning in config.warnings:
         logsetup.log_config_warning(str(warning))
     node = Node(config, registry, state_dir=args.state_dir, run_dir=args.run_dir)

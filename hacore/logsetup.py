@@ -14,9 +14,12 @@ import os
 import sys
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
+
+if TYPE_CHECKING:
+    from hacore.config.model import ClusterConfig
 
 # Heartbeat's level words, so existing log watchers keep matching.
 _LEVEL_WORDS = {
@@ -98,6 +101,19 @@ def configure(
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(local_node=node)
+
+
+def configure_from(config: ClusterConfig) -> None:
+    """``configure`` with a loaded configuration's logging directives."""
+    hacf = config.hacf
+    configure(
+        config.local_node,
+        logfile=hacf.logfile,
+        debugfile=hacf.debugfile,
+        logfacility=hacf.logfacility,
+        debug=hacf.debug,
+        log_format=hacf.extensions.log_format,
+    )
 
 
 def log_config_warning(text: str) -> None:

@@ -505,14 +505,7 @@ class Node:
         notes = [str(w) for w in new.warnings]
         self.signer = PacketSigner(new.authkeys, inner_auth=new.hacf.msgfmt == "classic")
         hacf = new.hacf
-        logsetup.configure(
-            new.local_node,
-            logfile=hacf.logfile,
-            debugfile=hacf.debugfile,
-            logfacility=hacf.logfacility,
-            debug=hacf.debug,
-            log_format=hacf.extensions.log_format,
-        )
+        logsetup.configure_from(new)
         if _structure(new) != _structure(self.config):
             notes.append(
                 "nodes, media, timings or resource groups changed: restart hacored to apply them"
