@@ -271,7 +271,10 @@ class Node:
             await asyncio.sleep(delay)
 
     def _tick_period(self) -> float:
-        return min(TICK_MAX_S, self.config.hacf.keepalive_ms / 2000)
+        """Dead detection runs every tick, so a death is seen at most one tick late; one
+        keepalive (at most 100 ms) keeps the promise "deadtime + one keepalive" without
+        waking the loop more often than heartbeats do."""
+        return min(TICK_MAX_S, self.config.hacf.keepalive_ms / 1000)
 
     async def _tick_loop(self) -> None:
         period = self._tick_period()
