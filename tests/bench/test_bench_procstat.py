@@ -13,6 +13,7 @@ from bench.procstat import (
     is_daemon_process,
     parse_kib,
     parse_stat,
+    pids_by_netns,
     sample,
     usage,
 )
@@ -107,3 +108,7 @@ def test_usage_over_a_window() -> None:
 def test_usage_without_pss_says_so() -> None:
     after = {s.key: s for s in [_sample(1, 1, 0, 1024, pss=None)]}
     assert usage({}, after, 1.0).pss_mib is None
+
+
+def test_pids_of_a_missing_namespace() -> None:
+    assert pids_by_netns({"gone": "no-such-namespace-for-bench-tests"}) == {"gone": []}

@@ -1,0 +1,80 @@
+"""Benchmark 8: does a saturated machine make the cluster fail over for nothing?
+
+A busy-loop process per core runs in the lab's client namespace (so the lab's cleanup
+would also end it) for the whole window, at the fast profile (deadtime 500 ms).  Counted:
+VIP holder changes (sampled every 20 ms), "node X: is dead" lines (keepalived:
+"Entering MASTER STATE"), late-heartbeat warnings, and time with two VIP holders.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from bench.analysis import holder_changes, relative_timeline, time_with_several_holders
+from bench.common import COLD_START_TIMEOUT_S, Trial, now, settle
+from bench.logwatch import ANY_DEAD, LATE, LOG_FILE, PING_DEAD, LogCursor, count
+from bench.plan import FAST, Plan
+from hacore.lab.lab import Lab
+
+AFTER_LOAD_S = 2.0
+BURN = "while True:\n    pass\n"
+
+
+def start_burners(lab: Lab, count_: int) -> list[subprocess.Popen[bytes]]:
+    return [
+        lab.net.popen(
+            "client",
+            sys.executable,
+            "-c",
+            BURN,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(count_)
+    ]
+
+
+def stop_burners(burners: list[subprocess.Popen[bytes]]) -> None:
+    for burner in burners:
+        burner.kill()
+    for burner in burners:
+        burner.wait()
+
+
+def false_failovers(trial: Trial, plan: Plan) -> None:
+    kind = trial.daemon
+    with trial.lab(FAST) as lab:
+        lab.start()
+        lab.wait_serving("node1", COLD_START_TIMEOUT_S)
+        settle(plan.settle_s)
+        cursors = {n: LogCursor(lab.node(n).path(f"/var/log/{LOG_FILE[kind]}")) for n in lab.names}
+        sampler = lab.sample_vip(0.02)
+        cores = os.cpu_count() or 1
+        burners = start_burners(lab, cores)
+        start = now()
+        try:
+            while now() - start < plan.false_failover_s:
+                lab.check_daemons()
+                time.sleep(0.5)
+        finally:
+            stop_burners(burners)
+        end = now()
+        settle(AFTER_LOAD_S)
+        sampler.stop()
+        lines = [line for cursor in cursors.values() for line in cursor.read_lines()]
+        trial.metrics.update(
+            vip_changes=float(holder_changes(sampler.changes, start, end + AFTER_LOAD_S)),
+            dead_events=float(count(lines, ANY_DEAD[kind])),
+            late_warnings=None if kind == "keepalived" else float(count(lines, LATE)),
+            split_brain_s=time_with_several_holders(sampler.changes, start, end + AFTER_LOAD_S),
+        )
+        trial.detail.update(
+            ping_node_deaths=count(lines, PING_DEAD),
+            burners=cores,
+            window_s=round(end - start, 1),
+            holders=relative_timeline(sampler.changes, start)[:100],
+            final_holders=sorted(lab.vip_holders()),
+        )
