@@ -24,6 +24,7 @@ from hacore import logsetup
 from hacore.api import (
     ClusterMessage,
     GroupChanged,
+    HacoreError,
     MediumConfig,
     NodeStatus,
     NodeStatusChanged,
@@ -179,7 +180,7 @@ class Node:
         for signum, handler in (
             (signal.SIGTERM, self.request_stop),
             (signal.SIGINT, self.request_stop),
-            (signal.SIGHUP, lambda: self._spawn(self.reload())),
+            (signal.SIGHUP, lambda: self._spawn(self._reload_on_signal())),
         ):
             loop.add_signal_handler(signum, handler)
         log.info(
@@ -213,6 +214,14 @@ class Node:
             task.cancel()
         log.info("stopped", msg=f"{self.config.local_node} Heartbeat shutdown complete.")
         return 0
+
+    async def _reload_on_signal(self) -> None:
+        """SIGHUP (Heartbeat's ``heartbeat -r``): a bad file is reported, nothing changes."""
+        try:
+            for note in await self.reload():
+                log.warning("reload_note", msg=note)
+        except HacoreError as exc:
+            log.error("reload_refused", msg=f"Configuration not reloaded: {exc}")
 
     def request_stop(self) -> None:
         self._stop.set()
