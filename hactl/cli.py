@@ -58,40 +58,31 @@ async def _status(options: argparse.Namespace, endpoint: Endpoint) -> pb.Cluster
     return result
 
 
-async def cmd_status(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
-    status = await _status(options, endpoint)
-    if options.json:
-        _json(render.status_json(status))
-    else:
-        _out(render.status_text(status))
-    return Exit.OK
+def _read_command(
+    as_json: Callable[[pb.ClusterStatus], object],
+    as_text: Callable[[pb.ClusterStatus], list[str]],
+) -> Command:
+    """A read command: one GetStatus, rendered as JSON (``--json``) or as a table."""
+
+    async def run(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+        status = await _status(options, endpoint)
+        if options.json:
+            _json(as_json(status))
+        else:
+            _out(as_text(status))
+        return Exit.OK
+
+    return run
 
 
-async def cmd_nodes(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
-    status = await _status(options, endpoint)
-    if options.json:
-        _json([render.node_json(node) for node in status.nodes])
-    else:
-        _out(render.nodes_text(status))
-    return Exit.OK
-
-
-async def cmd_links(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
-    status = await _status(options, endpoint)
-    if options.json:
-        _json(render.links_json(status))
-    else:
-        _out(render.links_text(status))
-    return Exit.OK
-
-
-async def cmd_resources(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
-    status = await _status(options, endpoint)
-    if options.json:
-        _json([render.group_json(group) for group in status.groups])
-    else:
-        _out(render.resources_text(status))
-    return Exit.OK
+cmd_status = _read_command(render.status_json, render.status_text)
+cmd_nodes = _read_command(
+    lambda status: [render.node_json(node) for node in status.nodes], render.nodes_text
+)
+cmd_links = _read_command(render.links_json, render.links_text)
+cmd_resources = _read_command(
+    lambda status: [render.group_json(group) for group in status.groups], render.resources_text
+)
 
 
 async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
