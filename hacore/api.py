@@ -83,6 +83,9 @@ class Transport(abc.ABC):
     """
 
     link_name: str
+    # Heartbeat's serial links carry the classic text format, never netstring: a
+    # transport that sets this gets classic frames from the core.
+    wants_classic: bool = False
 
     @abc.abstractmethod
     async def start(self, sink: PacketSink) -> None:

@@ -106,7 +106,6 @@ class Node:
         self.transports: list[Transport] = []
         for medium in hacf.media:
             self.transports.extend(self.registry.transports[medium.keyword].build(medium))
-        self.serial_links = {t.link_name for t in self.transports if _is_serial(t)}
         # Ping nodes (spec §10.1): one ICMP medium each, carrying only NS_st probes.
         self.ping_transports: dict[str, tuple[str, Transport]] = {}
         for ping in hacf.ping_nodes:
@@ -317,7 +316,7 @@ class Node:
         packet = self.signer.seal(msg)
         classic: bytes | None = None
         for transport in self.transports:
-            if transport.link_name in self.serial_links:
+            if transport.wants_classic:
                 classic = classic or self.signer.seal_classic(msg)
                 transport.send(classic)
             else:
@@ -549,10 +548,6 @@ def _structure(config: ClusterConfig) -> tuple[object, ...]:
         (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
         tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
     )
-
-
-def _is_serial(transport: Transport) -> bool:
-    return type(transport).__module__.endswith(".serial")
 
 
 _last_warned: dict[tuple[str, str, str], float] = {}

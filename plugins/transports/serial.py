@@ -112,6 +112,8 @@ class FrameReassembler:
 
 
 class SerialTransport(Transport):
+    wants_classic = True
+
     def __init__(self, path: str, baud: int, location: SourceLocation | None) -> None:
         self.path = path
         self.baud = baud
