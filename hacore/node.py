@@ -80,7 +80,7 @@ class Node:
         self.events = EventHub()
         self.metrics = Metrics(config.local_node)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._pending_ops: dict[str, asyncio.Future[tuple[bool, str]]] = {}
+        self._pending_ops: dict[str, asyncio.Future[fa.OperationDone]] = {}
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()
         self._shutdown_aborted = asyncio.Event()
@@ -414,10 +414,10 @@ class Node:
                     self._group_changed(event)
                 case fa.OperationDone(op="shutdown", ok=False):
                     self._shutdown_aborted.set()
-                case fa.OperationDone(op=op, ok=ok, detail=detail):
+                case fa.OperationDone(op=op):
                     future = self._pending_ops.pop(op, None)
                     if future is not None and not future.done():
-                        future.set_result((ok, detail))
+                        future.set_result(action)
                 case fa.ShutdownReady():
                     self._shutdown_ready.set()
 
@@ -492,14 +492,14 @@ class Node:
         return build_view(self)
 
     async def _operation(self, op: str, actions: Sequence[object]) -> ClusterView:
-        future: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[fa.OperationDone] = asyncio.get_running_loop().create_future()
         self._pending_ops[op] = future
         self._apply_failover(actions)
-        ok, detail = await future
-        if not ok:
-            raise (
-                OperationFailed(detail) if detail.startswith("failed") else OperationRefused(detail)
-            )
+        done = await future
+        if done.refused:
+            raise OperationRefused(done.detail)
+        if not done.ok:
+            raise OperationFailed(done.detail)
         return self.snapshot()
 
     async def standby(self, scope: Scope) -> ClusterView:

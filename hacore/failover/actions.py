@@ -53,11 +53,16 @@ class GroupChanged:
 
 @dataclass(frozen=True)
 class OperationDone:
-    """An operator request (standby, takeover, shutdown) finished; the API call returns."""
+    """An operator request (standby, takeover, shutdown) finished; the API call returns.
+
+    ``refused`` tells a request turned down before anything moved (the cluster state
+    forbade it) from one that started and failed part-way.
+    """
 
     op: Operation
     ok: bool
     detail: str
+    refused: bool = False
 
 
 @dataclass(frozen=True)

@@ -242,8 +242,8 @@ class Failover:
         """Dispatch an event now, before the rest of the current row's actions."""
         self._dispatch(ctx)
 
-    def op_done(self, op: Operation, ok: bool, detail: str) -> None:
-        self.emit(OperationDone(op, ok, detail))
+    def op_done(self, op: Operation, ok: bool, detail: str, *, refused: bool = False) -> None:
+        self.emit(OperationDone(op, ok, detail, refused))
 
     def want(self, keys: Iterable[str], running: bool, reason: str) -> None:
         for key in keys:

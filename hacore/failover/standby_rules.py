@@ -58,7 +58,7 @@ def refuse_standby(m: Failover, ctx: Ctx, why: str) -> None:
     retry_later = why in ("in_progress", "peer_in_flux", "local_in_flux")
     if ctx.origin == "api":
         log.warning("standby_refused", reason=why, msg=text)
-        m.op_done("standby", False, text)
+        m.op_done("standby", False, text, refused=True)
     elif ctx.origin == "failback":
         if retry_later:
             log.info("failback_delayed", reason=why, msg="Auto failback delayed.")
@@ -93,7 +93,7 @@ def send_me(m: Failover, ctx: Ctx, arg: str) -> None:
 def refuse_takeover(m: Failover, ctx: Ctx, why: str) -> None:
     text = _refusal(m, why, m.me)
     log.warning("takeover_refused", reason=why, msg=text)
-    m.op_done("takeover", False, text)
+    m.op_done("takeover", False, text, refused=True)
 
 
 @action("send_hb_takeover")

@@ -188,7 +188,7 @@ def legacy_mode_always_fails_back(trace: list[Transition]) -> None:
     assert not any(" starting" in line or "resource" in line for line in c.sent())
     c.standby("node1")
     assert last_done(c, "node1") == OperationDone(
-        "standby", False, "Standby mode only implemented when nice_failback on"
+        "standby", False, "Standby mode only implemented when nice_failback on", refused=True
     )
     c.kill("node1")
     c.run_until(lambda: c.settled_on("node2", [VIP, GAMMA]), limit=5)
@@ -372,7 +372,7 @@ def standby_is_refused_in_flux_and_alone(trace: list[Transition]) -> None:
     c.run(c.deadtime + 1)
     c.standby("node1")
     assert last_done(c, "node1") == OperationDone(
-        "standby", False, "No live peer to take over the resources; standby refused."
+        "standby", False, "No live peer to take over the resources; standby refused.", refused=True
     )
 
 
