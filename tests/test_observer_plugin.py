@@ -124,7 +124,7 @@ def test_observer_hooks_follow_a_real_daemon(netns: NetnsSet, tmp_path: Path) ->
     try:
         _wait_for(out, '"holder": "node2"', node1)
         node2.kill()
-        _wait_for(out, '"holder": "node1"', node1)
+        _wait_for(out, '"holder": "node1", "state": "running"', node1)
         node1.send_signal(signal.SIGTERM)
         assert node1.wait(15) == 0
     finally:
