@@ -19,8 +19,8 @@ from typing import Any, TextIO
 
 from bench.metrics import Failure, Record, Value
 from bench.plan import Plan, Profile
-from hacore.lab.lab import Lab
-from hacore.lab.watcher import Probe, Prober, first_answer, format_timeline, timeline
+from halab.lab import Lab
+from halab.watcher import Probe, Prober, first_answer, format_timeline, timeline
 
 COLD_START_TIMEOUT_S = 60.0
 MAX_CONSECUTIVE_FAILURES = 2

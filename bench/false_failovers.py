@@ -17,7 +17,7 @@ from bench.analysis import holder_changes, relative_timeline, time_with_several_
 from bench.common import COLD_START_TIMEOUT_S, Trial, now, settle
 from bench.logwatch import ANY_DEAD, LATE, LOG_FILE, PING_DEAD, LogCursor, count
 from bench.plan import FAST, Plan
-from hacore.lab.lab import Lab
+from halab.lab import Lab
 
 AFTER_LOAD_S = 2.0
 BURN = "while True:\n    pass\n"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bench.common import COLD_START_TIMEOUT_S, Trial, settle
 from bench.plan import Plan, Profile
 from bench.procstat import ProcSample, Usage, daemon_samples, pids_by_netns, usage
-from hacore.lab.lab import Lab
+from halab.lab import Lab
 
 
 def measure_usage(lab: Lab, names: Sequence[str], window_s: float) -> dict[str, Usage]:

@@ -23,8 +23,8 @@ from bench.common import (
     wait_probe,
 )
 from bench.plan import Profile
-from hacore.lab.lab import Lab
-from hacore.lab.watcher import Prober, longest_gap
+from halab.lab import Lab
+from halab.watcher import Prober, longest_gap
 
 AFTER_HIT_S = 0.5  # how long the client keeps watching after the expected answer
 BETWEEN_STEPS_S = 1.0

@@ -19,7 +19,7 @@ from bench.common import (
     settle,
 )
 from bench.plan import FAST, Plan
-from hacore.lab.watcher import longest_gap
+from halab.watcher import longest_gap
 
 HEAL_TIMEOUT_S = 120.0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hacore.lab.configs import FAST_TIMING, Timing
+from halab.configs import FAST_TIMING, Timing
 
 SCALING_SIZES = (2, 4, 8, 16, 32)
 BENCHES = ("lifecycle", "failover_slow", "partition", "idle", "scaling", "false_failovers")

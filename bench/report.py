@@ -87,7 +87,7 @@ PROCEDURES = {
     ),
 }
 
-# Anchor figures (shared/anchors/RESULTS.md, re-measured with an orphan-reaping harness):
+# Anchor figures (bench/anchors/RESULTS.md, re-measured with an orphan-reaping harness):
 # how far this machine/lab is from the reference measurements of the real daemons.
 ANCHORS: list[tuple[str, str, str, str, float]] = [
     ("lifecycle", "cold_start_s", "heartbeat", "keepalive 100 ms / deadtime 500 ms", 10.7),
@@ -406,7 +406,7 @@ def anchors_section(results: Results) -> list[str]:
     lines = [
         "## Sanity check against the anchors",
         "",
-        "The anchors (`shared/anchors/RESULTS.md`, corrected figures) measured the same real "
+        "The anchors (`bench/anchors/RESULTS.md`, corrected figures) measured the same real "
         "daemons on the same topology with their own harness. If this run's figures for them "
         "are far off, suspect the lab or the machine before the comparison.",
         "",
@@ -448,7 +448,7 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
             "",
         ]
     out += [
-        "All three daemons ran in the same run, on the same lab (`hacore.lab`: the seed "
+        "All three daemons ran in the same run, on the same lab (`halab`: the seed "
         "tutorial's topology in network namespaces, VIP 10.0.0.60, web server on the VIP, "
         "client 10.0.0.100 probing it), with the same timings. Lower is better everywhere. "
         "Cells read `median (min-max, n=repetitions)`; ratios are the other daemon's median "

@@ -34,7 +34,7 @@ from bench.metrics import DAEMONS
 from bench.partition import partition
 from bench.plan import FAST, IDLE_1S, SEED, Plan, make_plan, resolve_only
 from bench.scaling import Collapses, scaling
-from hacore.lab.netns import netns_problem
+from halab.netns import netns_problem
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"

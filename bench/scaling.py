@@ -44,8 +44,8 @@ from bench.logwatch import (
     wait_all_match,
 )
 from bench.plan import FAST, Plan
-from hacore.lab.configs import seed_template
-from hacore.lab.lab import Lab
+from halab.configs import seed_template
+from halab.lab import Lab
 
 HEARD_TIMEOUT_S = 60.0
 # A settled node has about 10 processes (daemon, holder, init, nsenter, web server); a

@@ -1,7 +1,8 @@
 """The persistent identity of this node: its generation number and its uuid.
 
 The generation (``hg``) must grow at every start, or peers reject us as a replay
-attack (§5.2); the uuid identifies us even if the node name changes. Both live in the
+attack (docs/protocol.md §5.2); the uuid identifies us even if the node name changes.
+Both live in the
 state directory, in Heartbeat's file formats, so a state directory can be shared with a
 Heartbeat installation being replaced.
 """

@@ -106,7 +106,7 @@ class Node:
         self.transports: list[Transport] = []
         for medium in hacf.media:
             self.transports.extend(self.registry.transports[medium.keyword].build(medium))
-        # Ping nodes (spec §10.1): one ICMP medium each, carrying only NS_st probes.
+        # Ping nodes (docs/protocol.md §10.1): one ICMP medium each, carrying only NS_st probes.
         self.ping_transports: dict[str, tuple[str, Transport]] = {}
         for ping in hacf.ping_nodes:
             keyword = "ping_group" if ping.group else "ping"
@@ -149,7 +149,7 @@ class Node:
         self.metrics.set_last_heard_source(self._last_heard_ages)
 
     def _script_environment(self) -> dict[str, str]:
-        """The HA_* variables Heartbeat gives resource scripts (spec §9.5)."""
+        """The HA_* variables Heartbeat gives resource scripts (docs/protocol.md §9.5)."""
         hacf = self.config.hacf
         env = {
             "HA_CURHOST": self.config.local_node,

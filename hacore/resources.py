@@ -2,7 +2,7 @@
 
 It knows haresources groups and resource agents, nothing about membership: the core
 decides *whether* to acquire or release a group, this module decides *how*, with
-ResourceManager's semantics (spec §9.1):
+ResourceManager's semantics (docs/protocol.md §9.1):
 
 * ``acquire``: left to right, ``status`` first and ``start`` only if not running. If a
   start fails, the resources handled so far are stopped again right to left (Heartbeat

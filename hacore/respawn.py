@@ -1,4 +1,4 @@
-"""``respawn`` / ``failfast`` clients, supervised with Heartbeat's rules (spec §11.1).
+"""``respawn`` / ``failfast`` clients, supervised with Heartbeat's rules (docs/protocol.md §11.1).
 
 A client starts after communication is up, in file order, and is stopped in reverse
 order at shutdown. Exit code 100 means "do not restart me"; a client that dies quickly

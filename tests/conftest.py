@@ -1,30 +1,45 @@
 """Shared fixtures. Namespace tests never skip silently in CI: with
-HACORE_REQUIRE_NETNS=1 a missing capability is a failure."""
+HACORE_REQUIRE_NETNS=1 a missing capability is a failure.
+
+Whole-cluster tests use ``lab_factory`` / ``cluster``::
+
+    @pytest.mark.netns
+    def test_node1_dies_node2_serves(cluster):
+        cluster.wait_serving("node1", timeout=10)
+        cluster.kill("node1")
+        cluster.wait_serving("node2", timeout=2)
+
+``lab_factory(**Lab kwargs)`` builds labs (nodes, daemon, config, timing, medium...) that
+are always torn down after the test; ``cluster`` is two hacore nodes on the seed config at
+the demo's timings, already started.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 import pytest
 
-from hacore.lab.netns import NetnsSet, netns_problem
+from halab.configs import FAST_TIMING
+from halab.lab import Lab, LabFactory
+from halab.netns import NetnsSet, netns_problem
 
-pytest_plugins = ["hacore.lab.fixtures"]
 
-_PROBLEM: str | bool | None = False  # False = not probed yet
+@cache
+def _netns_problem() -> str | None:
+    return netns_problem()
 
 
 def require_netns() -> None:
     """Skip (or, in CI, fail) a test that needs root and network namespaces."""
-    global _PROBLEM
-    if _PROBLEM is False:
-        _PROBLEM = netns_problem()
-    if _PROBLEM:
+    if problem := _netns_problem():
         if os.environ.get("HACORE_REQUIRE_NETNS") == "1":
-            pytest.fail(f"network namespaces required (HACORE_REQUIRE_NETNS=1) but {_PROBLEM}")
-        pytest.skip(f"network namespaces unavailable: {_PROBLEM}")
+            pytest.fail(f"network namespaces required (HACORE_REQUIRE_NETNS=1) but {problem}")
+        pytest.skip(f"network namespaces unavailable: {problem}")
 
 
 @pytest.fixture
@@ -47,3 +62,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def _netns_required() -> None:
     require_netns()
+
+
+@pytest.fixture
+def lab_factory() -> Iterator[LabFactory]:
+    """Build a lab: ``lab_factory(daemon="heartbeat", timing=FAST_TIMING, nodes=3)``."""
+    require_netns()
+    labs: list[Lab] = []
+
+    def make(**kwargs: Any) -> Lab:
+        lab = Lab(**kwargs)
+        labs.append(lab)
+        return lab.build()
+
+    try:
+        yield make
+    finally:
+        for lab in labs:
+            lab.close()
+
+
+@pytest.fixture
+def cluster(lab_factory: LabFactory) -> Lab:
+    """Two hacore nodes, seed config, demo timings (100ms/500ms/300ms/2), started."""
+    lab = lab_factory(daemon="hacore", timing=FAST_TIMING)
+    lab.start()
+    return lab

@@ -20,7 +20,7 @@ from subprocess import Popen
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 pytestmark = pytest.mark.netns
 

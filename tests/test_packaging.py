@@ -24,7 +24,9 @@ def _on_disk(root: str, as_name: str) -> set[str]:
 
 
 def test_every_package_directory_is_in_the_distribution() -> None:
-    expected = _on_disk("hacore", "hacore") | _on_disk("hactl", "hactl")
+    expected = (
+        _on_disk("hacore", "hacore") | _on_disk("hactl", "hactl") | _on_disk("halab", "halab")
+    )
     expected |= _on_disk("plugins", "hacore_plugins")
     assert expected <= _declared(), f"missing from pyproject: {sorted(expected - _declared())}"
 

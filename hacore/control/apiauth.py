@@ -2,7 +2,7 @@
 the caller's kernel credentials.
 
 Heartbeat checks a client against its own apiauth entry, or ``anon`` for casual
-clients such as cl_status (spec §11.2). The gRPC API has no sign-on with a client
+clients such as cl_status (docs/protocol.md §11.2). The gRPC API has no sign-on with a client
 name, so its callers are checked as client ``hactl`` when ha.cf has an
 ``apiauth hactl`` entry, and otherwise as the casual client ``anon`` (built-in
 ``anon uid=root gid=haclient``). ``default`` applies to named clients only and is

@@ -158,7 +158,7 @@ if it does not hold it); the requester then acquires the group. Legacy therefore
 fails back. Standby and takeover are refused
 (`Standby mode only implemented when nice_failback on`).
 
-### Standby and takeover (§9.3)
+### Standby and takeover (docs/protocol.md §9.3)
 
 `request_standby(scope)` makes this node role A: `ask_resources rsc_hold=<scope> info=me`;
 the peer (role B) answers `info=other`; A reports `resource <rest> isstable=0

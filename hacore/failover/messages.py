@@ -1,4 +1,4 @@
-"""The wire messages of haresources failover (spec §4.3), built and read.
+"""The wire messages of haresources failover (docs/protocol.md §4.3), built and read.
 
 Builders return unstamped messages with the type-specific fields in the order the
 real daemon emits them; the daemon adds the control fields. Readers turn a received

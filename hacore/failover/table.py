@@ -5,8 +5,9 @@ Three tables, each over one state variable:
 * NODE: Heartbeat's ``resourcestate`` (INIT → STARTING → BOTHSTARTING → RSCRCVD →
   STABLE, SHUTDOWN) and what this node does about start-up, peer death, shutdown,
   split brain and legacy ``ip-request`` negotiation.
-* STANDBY: Heartbeat's ``going_standby`` (the ``ask_resources`` protocol, §9.3), with
-  its ME/DONE states split by role so each row says which side it runs on.
+* STANDBY: Heartbeat's ``going_standby`` (the ``ask_resources`` protocol,
+  docs/protocol.md §9.3), with its ME/DONE states split by role so each row says which
+  side it runs on.
 * GROUP: one resource group's life on this node (``api.GroupState``).
 
 For an event the engine tries the rows of the event's table in order and runs the
@@ -245,7 +246,7 @@ NODE = Table(
 
 STANDBY = Table(
     "standby",
-    "Standby table (Heartbeat's going_standby, §9.3)",
+    "Standby table (Heartbeat's going_standby, docs/protocol.md §9.3)",
     {
         "NOT": "no standby in progress",
         "ASKED": "we sent `hb_takeover`; waiting for the peer's `me` (10 s)",

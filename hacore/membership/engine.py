@@ -1,5 +1,5 @@
 """The membership engine: Heartbeat 3.0.6's node/link liveness, sequencing, generations,
-retransmission, acks and start-up exchange (spec §4–§6, §10.1), as a pure state machine.
+retransmission, acks and start-up exchange (docs/protocol.md §4–§6, §10.1), as a pure state machine.
 
 No I/O and no clock: every input carries ``now`` (``time.monotonic()`` seconds) and
 every consequence comes back as an effect (see :mod:`hacore.membership.effects`).
@@ -78,7 +78,8 @@ class Membership:
         return msg.add("hacore", "1")
 
     def stamp(self, msg: Message, now: float, wall: float) -> Message:
-        """Add the control fields in Heartbeat's order (§4.1); remember sequenced messages.
+        """Add the control fields in Heartbeat's order (docs/protocol.md §4.1); remember
+        sequenced messages.
 
         Mutates and returns ``msg``. NS_ types get no seq/ld and keep control fields they
         already carry. Do not change the message afterwards: history holds a copy.

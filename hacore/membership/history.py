@@ -1,4 +1,4 @@
-"""Our last 500 sequenced messages, kept to answer NS_rexmit (§5.4).
+"""Our last 500 sequenced messages, kept to answer NS_rexmit (docs/protocol.md §5.4).
 
 Seqs come from one counter, so the history is contiguous and a seq's slot is found by
 subtraction: serving a request never scans the history.

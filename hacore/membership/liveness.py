@@ -1,4 +1,4 @@
-"""How a peer's and its links' state change, with Heartbeat's log lines (§6.1–6.2).
+"""How a peer's and its links' state change, with Heartbeat's log lines (docs/protocol.md §6.1–6.2).
 
 Every transition appends its effect to ``out`` and logs the text Heartbeat logs, so
 the receive path and the timers share one definition of "node dead", "link up", etc.

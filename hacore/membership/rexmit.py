@@ -1,4 +1,4 @@
-"""Retransmission and acks, both directions (§5.4–5.5).
+"""Retransmission and acks, both directions (docs/protocol.md §5.4–5.5).
 
 As receiver: report gaps, ask for missing seqs, ack, give up on NAKs. As sender: keep
 our history and answer NS_rexmit with the identical stored messages.

@@ -1,4 +1,4 @@
-"""Control fields on every outbound message, in the real daemon's order (§4.1)."""
+"""Control fields on every outbound message, in the real daemon's order (docs/protocol.md §4.1)."""
 
 from __future__ import annotations
 

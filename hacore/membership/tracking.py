@@ -1,4 +1,6 @@
-"""Per-sender sequence tracking (Heartbeat's ``should_drop_message`` seq part, §5.3–5.5).
+"""Per-sender sequence tracking: Heartbeat's ``should_drop_message`` seq part.
+
+See docs/protocol.md §5.3–5.5.
 
 One tracker per peer. It decides whether a sequenced packet is new, a recovered gap,
 a duplicate or an old copy; records gaps for retransmission requests; and says when an

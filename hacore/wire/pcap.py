@@ -1,10 +1,10 @@
 """A small pcap reader that pulls heartbeat packets out of a capture.
 
-Tests and benchmarks replay the real daemon's traffic (``shared/vectors``) without
+Tests and benchmarks replay the real daemon's traffic (``tests/data/vectors``) without
 tcpdump or third-party libraries. It understands classic pcap files (either byte
 order, micro- or nanosecond timestamps) on Ethernet, Linux cooked (SLL) and raw-IP
 links, IPv4 only. It yields UDP datagrams to or from the heartbeat port and the data
-of ICMP echo requests and replies (Heartbeat's ping packets, spec §10.1). Frames
+of ICMP echo requests and replies (Heartbeat's ping packets, docs/protocol.md §10.1). Frames
 cut short by the snap length and IP fragments are skipped: neither holds a whole
 heartbeat message.
 """

@@ -1,6 +1,6 @@
 """Sealing and opening packets with authkeys, exactly as Heartbeat 3.0.6 does.
 
-Two signatures exist (spec §3):
+Two signatures exist (docs/protocol.md §3):
 
 * the **trailer** after a netstring message, ``len:"<index> <hex>",``, over the bytes
   from ``###`` through ``%%%\\n``;
@@ -15,7 +15,7 @@ core ignores it), ``>>>`` by its inner field.
 
 Heartbeat 3.0.6 quirk, reproduced on purpose: a netstring trailer is checked with the
 *method* of the index it names but the *key* of the local active (``auth N``) entry,
-so two nodes interoperate only with identical authkeys (spec §3.3 asks for that
+so two nodes interoperate only with identical authkeys (docs/protocol.md §3.3 asks for that
 anyway). A classic packet is checked with both the method and the key of its index.
 When a message holds several ``auth`` fields, the last one is the signature (Heartbeat
 reads the last; all of them are left out of the signed text).

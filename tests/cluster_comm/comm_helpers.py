@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hacore.lab.configs import seed_template
-from hacore.lab.lab import Lab
-from hacore.lab.node import NodeProcess
-from hacore.lab.watcher import VipSampler
+from halab.configs import seed_template
+from halab.lab import Lab
+from halab.labnode import NodeProcess
+from halab.watcher import VipSampler
 
 HACTL_NOT_RUNNING = 3  # hactl's exit status while no daemon answers (docs/api.md)
 DEADTIME_S = 0.5  # FAST_TIMING's deadtime, which every test here runs at

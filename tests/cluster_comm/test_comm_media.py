@@ -19,8 +19,8 @@ from comm_helpers import (
     wait_for,
 )
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
+from halab.configs import FAST_TIMING
+from halab.lab import LabFactory
 
 pytestmark = pytest.mark.netns
 ONLY_NODE1 = {frozenset({"node1"})}

@@ -22,9 +22,8 @@ from comm_helpers import (
     wait_for,
 )
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.lab import Lab
+from halab.configs import FAST_TIMING
+from halab.lab import Lab, LabFactory
 
 pytestmark = pytest.mark.netns
 METRICS_PORT = 9100  # on each node's own loopback

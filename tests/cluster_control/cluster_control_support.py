@@ -23,10 +23,10 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hacore.lab.configs import seed_template
-from hacore.lab.lab import Lab
-from hacore.lab.node import Node
-from hacore.lab.topology import node_addrs
+from halab.configs import seed_template
+from halab.lab import Lab
+from halab.labnode import LabNode
+from halab.topology import node_addrs
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "control"))
 
@@ -112,7 +112,7 @@ def control_template(directory: Path) -> Pki:
 
 
 def hactl(
-    node: Node, *args: str, user: User | None = None, timeout: float = 30.0
+    node: LabNode, *args: str, user: User | None = None, timeout: float = 30.0
 ) -> subprocess.CompletedProcess[str]:
     """hactl inside ``node`` (it finds the daemon's socket at /run/hacore/api.sock),
     as root or dropped to ``user`` after loading (Python lives under /root)."""
@@ -121,14 +121,14 @@ def hactl(
     return node.exec(sys.executable, str(RUN_AS), *user.argv(), *args, timeout=timeout)
 
 
-def hactl_json(node: Node, *args: str) -> Any:
+def hactl_json(node: LabNode, *args: str) -> Any:
     result = hactl(node, *args, "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def probe(
-    node: Node, *args: str, user: User | None = None, timeout: float = 30.0
+    node: LabNode, *args: str, user: User | None = None, timeout: float = 30.0
 ) -> subprocess.CompletedProcess[str]:
     """Run cluster_control_probe.py (a raw gRPC client) inside ``node``."""
     who = user.argv() if user else ["0", "0", ""]

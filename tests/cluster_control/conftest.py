@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cluster_control_support import ControlLab, control_template, hactl_json, wait_for
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
+from halab.configs import FAST_TIMING
+from halab.lab import LabFactory
 
 
 @pytest.fixture

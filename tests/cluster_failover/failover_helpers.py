@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hacore.lab.configs import seed_template
-from hacore.lab.lab import Lab
+from halab.configs import seed_template
+from halab.lab import Lab
 
 
 def template(tmp_path: Path, **changes: str) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from failover_helpers import template
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
+from halab.configs import FAST_TIMING
+from halab.lab import LabFactory
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

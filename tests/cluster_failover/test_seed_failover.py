@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from failover_helpers import hactl, holder, node_status, single_holder_for, template, wait_for
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.lab import Lab
+from halab.configs import FAST_TIMING
+from halab.lab import Lab, LabFactory
 
 pytestmark = pytest.mark.netns
 

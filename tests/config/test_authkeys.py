@@ -1,4 +1,4 @@
-"""authkeys: Heartbeat's syntax, permission check and messages (spec §3.5)."""
+"""authkeys: Heartbeat's syntax, permission check and messages (docs/protocol.md §3.5)."""
 
 from __future__ import annotations
 

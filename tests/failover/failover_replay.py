@@ -1,6 +1,6 @@
 """Replay a real Heartbeat 3.0.6 session against one Failover engine.
 
-The capture ``shared/vectors/sessions/crc_ucast_autofailback_on.pcap`` holds two real
+The capture ``tests/data/vectors/sessions/crc_ucast_autofailback_on.pcap`` holds two real
 Heartbeat nodes going through start-up, standby, takeover, a kill, a restart with
 auto-failback and graceful stops. We let one engine play one of the nodes: it receives
 the *other* node's real messages at their captured times (plus the membership events
@@ -30,7 +30,9 @@ from hacore.wire.codec import parse_packet
 from hacore.wire.message import Message
 from hacore.wire.pcap import heartbeat_datagrams
 
-SESSION = Path("/work/shared/vectors/sessions/crc_ucast_autofailback_on.pcap")
+SESSION = (
+    Path(__file__).resolve().parents[1] / "data/vectors/sessions/crc_ucast_autofailback_on.pcap"
+)
 FAILOVER_TYPES = {
     "starting",
     "resource",

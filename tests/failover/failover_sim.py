@@ -45,7 +45,7 @@ CONTROL = {"src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth", "destuuid"}
 
 
 def brief(msg: Message) -> str:
-    """``t field=value ...`` without control fields, as §9.4a writes sequences."""
+    """``t field=value ...`` without control fields, as docs/protocol.md §9.4a writes sequences."""
     body = " ".join(
         f"{f.name}={f.value if isinstance(f.value, str) else repr(f.value)}"
         for f in msg

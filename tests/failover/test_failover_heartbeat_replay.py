@@ -2,7 +2,8 @@
 
 The capture (vectors/sessions/crc_ucast_autofailback_on.pcap) was made with two real
 daemons; the engine must send, segment by segment, exactly what the real node sent
-(the §9.4a sequences): start-up with the 10 s deadlock breaker, standby all, hb_takeover,
+(the docs/protocol.md §9.4a sequences): start-up with the 10 s deadlock breaker, standby
+all, hb_takeover,
 standby foreign, the peer's death, its restart with auto-failback, an ipfail standby and
 graceful stops.
 """

@@ -16,7 +16,7 @@ from hacore.failover.holdings import Hold, mirror, parse_hold, takeover_standby_
 from hacore.wire.codec import parse_packet
 from hacore.wire.message import Message
 
-VECTORS = Path("/work/shared/vectors")
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 API = {"from_id", "to_id", "client_gen"}
 
 

@@ -11,9 +11,8 @@ import json
 
 import pytest
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.lab import Lab
+from halab.configs import FAST_TIMING
+from halab.lab import Lab, LabFactory
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.lab import Lab
-from hacore.lab.node import process_start_time
-from hacore.lab.state import STATE_DIR
+from halab.lab import Lab, LabFactory
+from halab.labnode import process_start_time
+from halab.state import STATE_DIR
 
 pytestmark = pytest.mark.netns
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.netns
 # without any chance to clean up.
 CRASHING_OWNER = """
 import json, os, signal
-from hacore.lab.lab import Lab
+from halab.lab import Lab
 lab = Lab(daemon="heartbeat").build()
 node = lab.node("node1")
 node.exec("sh", "-c", "setsid sleep 120 >/dev/null 2>&1 &", check=True)

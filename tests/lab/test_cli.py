@@ -10,7 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.netns
 
-HALAB = [sys.executable, "-m", "hacore.lab.cli"]
+HALAB = [sys.executable, "-m", "halab.cli"]
 
 
 def halab(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hacore.lab.configs import (
+from halab.configs import (
     FAST_TIMING,
     Timing,
     keepalived_conf,
@@ -16,7 +16,7 @@ from hacore.lab.configs import (
     seed_template,
     write_ha_d,
 )
-from hacore.lab.topology import lan_ip, node_addrs
+from halab.topology import lan_ip, node_addrs
 
 TWO = node_addrs(["node1", "node2"])
 THREE = node_addrs(["node1", "node2", "node3"])

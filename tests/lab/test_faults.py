@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hacore.lab.faults import FaultUnavailable, netem_available
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.lab import Lab
+from halab.faults import FaultUnavailable, netem_available
+from halab.lab import Lab, LabFactory
 
 pytestmark = pytest.mark.netns
 

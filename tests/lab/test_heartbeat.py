@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.fixtures import LabFactory
+from halab.configs import FAST_TIMING
+from halab.lab import LabFactory
 
 pytestmark = [
     pytest.mark.netns,

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.node import process_start_time
+from halab.lab import LabFactory
+from halab.labnode import process_start_time
 
 pytestmark = pytest.mark.netns
 
@@ -29,7 +29,7 @@ def test_each_node_has_its_own_hostname_run_and_config(lab_factory: LabFactory) 
 
 def test_the_holder_is_the_nodes_init_and_reaps_orphans_at_once(lab_factory: LabFactory) -> None:
     node = lab_factory(daemon="heartbeat").node("node1")
-    assert node.exec("cat", "/proc/1/cmdline").stdout.split("\0")[:3][2] == "hacore.lab.holder"
+    assert node.exec("cat", "/proc/1/cmdline").stdout.split("\0")[:3][2] == "halab.holder"
     # A daemonised child: its parent exits, so the node's init must reap it.
     pid = node.exec("sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!", check=True).stdout.strip()
     node.exec("kill", pid, check=True)

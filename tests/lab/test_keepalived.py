@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from hacore.lab.fixtures import LabFactory
+from halab.lab import LabFactory
 
 pytestmark = [
     pytest.mark.netns,

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from hacore.lab.fixtures import LabFactory
-from hacore.lab.watcher import time_to
+from halab.lab import LabFactory
+from halab.watcher import time_to
 
 pytestmark = pytest.mark.netns
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
-from hacore.lab.topology import Topology, node_addrs
+from halab.netns import NetnsSet
+from halab.topology import Topology, node_addrs
 
 pytestmark = pytest.mark.netns
 

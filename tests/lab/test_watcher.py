@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hacore.lab.watcher import (
+from halab.watcher import (
     Probe,
     format_timeline,
     longest_gap,

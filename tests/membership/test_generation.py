@@ -1,4 +1,4 @@
-"""hb_generation / hb_uuid in the state directory (§5.2, §7.3), on real files."""
+"""hb_generation / hb_uuid in the state directory (docs/protocol.md §5.2, §7.3), on real files."""
 
 from __future__ import annotations
 

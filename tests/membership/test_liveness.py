@@ -1,4 +1,4 @@
-"""Node and link liveness (§6.1–6.2, §10.1) and the self-watch, on a fake clock.
+"""Node and link liveness (docs/protocol.md §6.1–6.2, §10.1) and the self-watch, on a fake clock.
 
 The engine is ticked every 50 ms as the daemon would; peers' packets are injected at
 chosen instants.

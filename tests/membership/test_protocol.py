@@ -1,4 +1,5 @@
-"""Receive path: §4.2 checks, generations, sequencing, retransmission, acks, start-up."""
+"""Receive path: checks (docs/protocol.md §4.2), generations, sequencing, retransmission,
+acks, start-up."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def raw(src: str = "node2", **fields: str) -> Message:
     return msg
 
 
-# ---------------------------------------------------------------- §4.2 receive checks
+# ------------------------------------------------------- docs/protocol.md §4.2 receive checks
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_own_looped_back_packets_are_dropped() -> None:
     assert [e["event"] for e in logs] == ["duplicate_node_name"]
 
 
-# ---------------------------------------------------------------- generations §5.2
+# ---------------------------------------------------------------- generations docs/protocol.md §5.2
 
 
 def test_older_generation_is_a_replay() -> None:
@@ -219,7 +220,7 @@ def test_stale_status_from_a_dead_node_is_dropped() -> None:
     assert p.me.status("node2") is NodeStatus.DEAD
 
 
-# ---------------------------------------------------------------- sequencing §5.3
+# ---------------------------------------------------------------- sequencing docs/protocol.md §5.3
 
 
 def test_duplicates_refresh_the_link_but_are_not_delivered() -> None:
@@ -317,7 +318,7 @@ def test_nak_gives_up_the_packet() -> None:
     assert not sent(p.me.tick(1.0), "NS_rexmit")
 
 
-# ---------------------------------------------------------------- serving NS_rexmit §5.4
+# ---------------------------------------------------- serving NS_rexmit docs/protocol.md §5.4
 
 
 def request(first: int, last: int | None = None, dest: str = "node1") -> Message:
@@ -398,7 +399,7 @@ def test_ns_messages_for_another_node_are_ignored() -> None:
     assert drops(effects) == ["not_for_us"] and not resends(effects)
 
 
-# ---------------------------------------------------------------- acks §5.5
+# ---------------------------------------------------------------- acks docs/protocol.md §5.5
 
 
 def test_acks_every_tenth_message_at_the_random_trigger() -> None:
@@ -427,7 +428,7 @@ def test_missing_protocol_disables_flow_control() -> None:
     assert not p.me.is_hacore("node2")
 
 
-# ---------------------------------------------------------------- start-up §6.3
+# ---------------------------------------------------------------- start-up docs/protocol.md §6.3
 
 
 def test_startup_init_then_up_then_reqnodes_until_repnodes_then_active() -> None:

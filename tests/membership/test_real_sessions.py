@@ -1,6 +1,6 @@
 """Real Heartbeat 3.0.6 traffic through the engine.
 
-The captured sessions (../shared/vectors/sessions, README there) are replayed as the
+The captured sessions (tests/data/vectors/sessions, README there) are replayed as the
 daemon would see them from node1: every packet node2 and the ping node sent, verified
 by the real signer, then ``Membership.receive`` at its capture time, with ticks every
 100 ms in between. What the engine concludes must match what happened in the session.
@@ -32,7 +32,7 @@ from hacore.wire.codec import decode
 from hacore.wire.pcap import heartbeat_datagrams
 from hacore.wire.signing import PacketRejected, PacketSigner
 
-SESSIONS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "sessions"
+SESSIONS = Path(__file__).resolve().parents[1] / "data" / "vectors" / "sessions"
 NODE1_IP, PING_IP = "172.16.0.50", "172.16.0.1"
 TICK = 0.1
 

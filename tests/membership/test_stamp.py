@@ -1,4 +1,5 @@
-"""Outbound messages: control fields exactly as real Heartbeat 3.0.6 emits them (§4.1, §4.3)."""
+"""Outbound messages: control fields exactly as real Heartbeat 3.0.6 emits them
+(docs/protocol.md §4.1, §4.3)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hacore.config.model import HaCf, PingNode
 from hacore.membership import Membership, MembershipConfig, Send
 from hacore.wire.message import Message
 
-VECTOR = Path("/work/shared/vectors/hb_crc_status_active_ucast.txt")
+VECTOR = Path(__file__).resolve().parents[1] / "data/vectors/hb_crc_status_active_ucast.txt"
 _FIELD = re.compile(r"^\s+\((\d)\) (\S+) = (.*)$")
 
 

@@ -1,4 +1,4 @@
-"""SeqTracker: Heartbeat's per-sender sequence rules (§5.3–5.5)."""
+"""SeqTracker: Heartbeat's per-sender sequence rules (docs/protocol.md §5.3–5.5)."""
 
 from __future__ import annotations
 

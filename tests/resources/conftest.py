@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 INNS = Path(__file__).with_name("_inns.py")
 NODE_IP = "10.0.0.51"

@@ -1,5 +1,5 @@
 """The group runner with real shell resource scripts, checked against the call sequences
-Heartbeat's ResourceManager makes (spec §9.1: ``alpha status, alpha start, beta status,
+Heartbeat's ResourceManager makes (docs/protocol.md §9.1: ``alpha status, alpha start, beta status,
 beta start`` on takegroup; ``beta stop, alpha stop`` on givegroup)."""
 
 from __future__ import annotations

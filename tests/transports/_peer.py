@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 STARTUP_TIMEOUT_S = 15.0
 REPLY_TIMEOUT_S = 5.0

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 from ._peer import Peer
 

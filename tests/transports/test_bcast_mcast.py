@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 from ._peer import PeerError, Received, medium
 from .conftest import SpawnPeer

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 from ._peer import Peer, medium
 from .conftest import SpawnPeer

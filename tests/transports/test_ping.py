@@ -26,13 +26,13 @@ from hacore_plugins.transports._icmp import MAX_DATA_LEN, checksum
 from hacore_plugins.transports.ping import ICMP_FILTER, SOL_RAW, PingTransport
 
 from hacore.api import HacoreError, MediumConfig
-from hacore.lab.netns import CLONE_NEWNET, NetnsSet
+from halab.netns import CLONE_NEWNET, NetnsSet
 
 pytestmark = pytest.mark.netns
 
 T = TypeVar("T")
 SCENARIO_TIMEOUT_S = 10.0
-VECTOR = Path("/work/shared/vectors/hb_crc_ping_ns_st_icmp.bin")
+VECTOR = Path(__file__).resolve().parents[1] / "data/vectors/hb_crc_ping_ns_st_icmp.bin"
 
 
 @pytest.fixture

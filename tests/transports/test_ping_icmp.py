@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hacore.api import ConfigError, MediumConfig, SourceLocation
 from hacore.plugins import load_plugins
 
-VECTORS = Path("/work/shared/vectors")
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 HA_CF = SourceLocation(Path("/etc/ha.d/ha.cf"), 12)
 IP_HEADER = bytes.fromhex("4500009b6a8a400040017784ac100032ac100001")  # 20 bytes, no options
 

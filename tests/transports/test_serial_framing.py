@@ -8,7 +8,7 @@ from hacore_plugins.transports.serial import FrameReassembler
 from hypothesis import given
 from hypothesis import strategies as st
 
-VECTOR = Path("/work/shared/vectors/hb_md5_classic_emulated_accepted.bin")
+VECTOR = Path(__file__).resolve().parents[1] / "data/vectors/hb_md5_classic_emulated_accepted.bin"
 FRAME = b">>>\nt=status\nst=active\nsrc=node1\n<<<\n"
 
 

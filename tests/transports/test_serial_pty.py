@@ -20,7 +20,9 @@ from hacore_plugins.transports.serial import SerialTransport, build
 
 from hacore.api import HacoreError, MediumConfig
 
-VECTOR = Path("/work/shared/vectors/hb_md5_classic_emulated_accepted.bin").read_bytes()
+VECTOR = (
+    Path(__file__).resolve().parents[1] / "data/vectors/hb_md5_classic_emulated_accepted.bin"
+).read_bytes()
 FRAME = VECTOR.removesuffix(b"\0")
 OTHER = b">>>\nt=status\nst=up\nsrc=node2\n<<<\n"
 

@@ -72,7 +72,8 @@ def test_the_forged_md5_packets_are_the_emulators_classic_ones() -> None:
 
 
 def test_emulator_packets_in_all_four_shapes_were_accepted() -> None:
-    """Classic with and without NUL, netstring with and without inner auth (spec §2.3)."""
+    """Classic with and without NUL, netstring with and without inner auth
+    (docs/protocol.md §2.3)."""
     session = _open_all(SESSIONS / "md5_bcast_autofailback_on_plus_emulator.pcap")
 
     shapes = Counter(

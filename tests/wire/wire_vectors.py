@@ -1,7 +1,7 @@
 """Heartbeat 3.0.6's captured packets and their authkeys, shared by the wire tests.
 
-The capture set (real daemons in private namespaces, described in its README.md) is
-read-only and sits beside the repository as ``../shared/vectors``, for CI as well.
+The capture set (real daemons in private namespaces, described in its README.md) is kept
+in the repository as ``tests/data/vectors``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from hacore_plugins.auth.sha1 import SHA1
 
 from hacore.config.model import AuthKey, AuthKeys
 
-# The read-only capture set lives beside the repository (../shared/vectors), in CI too.
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 SESSIONS = VECTORS / "sessions"
 SINGLE_VECTORS = sorted(VECTORS.glob("*.bin"))
 

@@ -2,7 +2,7 @@
 
 Run inside the node's network namespace::
 
-    ip netns exec <ns> python3 -m hacore.lab.holder --hostname node1 --bind SRC:DST ...
+    ip netns exec <ns> python3 -m halab.holder --hostname node1 --bind SRC:DST ...
 
 It unshares mount, UTS and PID namespaces itself (ctypes, not ``unshare(1)``), so that it
 can ask the kernel to kill it when the lab process dies (PR_SET_PDEATHSIG) at every level.
@@ -175,7 +175,7 @@ def _bind_arg(text: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m hacore.lab.holder")
+    parser = argparse.ArgumentParser(prog="python3 -m halab.holder")
     parser.add_argument("--hostname", required=True)
     parser.add_argument("--bind", type=_bind_arg, action="append", default=[], metavar="SRC:DST")
     args = parser.parse_args(argv)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hacore.lab.netns import NetnsSet
+from halab.netns import NetnsSet
 
 VIP = "10.0.0.60"
 LAN_PREFIXLEN = 24

@@ -15,7 +15,7 @@ import subprocess
 import time
 from functools import cache
 
-from hacore.lab.node import Node
+from halab.labnode import LabNode
 
 RULE_COMMENT = "halab-loss"
 
@@ -24,17 +24,17 @@ class FaultUnavailable(RuntimeError):
     """This machine cannot inject the requested fault."""
 
 
-def crash(node: Node) -> None:
+def crash(node: LabNode) -> None:
     """As the anchors' crash: eth1 and eth0 down, then SIGKILL of every process in the node."""
     node.crash()
 
 
-def freeze(node: Node) -> list[int]:
+def freeze(node: LabNode) -> list[int]:
     """SIGSTOP every process of the node (as a hung machine); the holder keeps reaping."""
     return node.signal_all(signal.SIGSTOP)
 
 
-def thaw(node: Node) -> list[int]:
+def thaw(node: LabNode) -> list[int]:
     """SIGCONT everything, twice: an ``nsenter`` wrapper that saw its child stop stops
     itself again when the child's SIGCONT races ahead of its own."""
     woken = node.signal_all(signal.SIGCONT)
@@ -43,15 +43,15 @@ def thaw(node: Node) -> list[int]:
     return woken
 
 
-def link_down(node: Node, ifname: str = "eth1") -> None:
+def link_down(node: LabNode, ifname: str = "eth1") -> None:
     node.net.ip(node.name, "link", "set", ifname, "down")
 
 
-def link_up(node: Node, ifname: str = "eth1") -> None:
+def link_up(node: LabNode, ifname: str = "eth1") -> None:
     node.net.ip(node.name, "link", "set", ifname, "up")
 
 
-def stop_service(node: Node, service: str = "httpd") -> subprocess.CompletedProcess[str]:
+def stop_service(node: LabNode, service: str = "httpd") -> subprocess.CompletedProcess[str]:
     """``/etc/init.d/<service> stop`` in the node, behind the cluster daemon's back."""
     return node.exec(f"/etc/init.d/{service}", "stop", check=True)
 
@@ -85,7 +85,7 @@ def _loss_rule(ifname: str, loss_pct: float) -> list[str]:
 
 
 def impair(
-    node: Node,
+    node: LabNode,
     ifname: str = "eth1",
     loss_pct: float = 0.0,
     delay_ms: float = 0.0,
@@ -105,7 +105,7 @@ def impair(
         node.net.exec(node.name, "iptables", "-w", "-A", *_loss_rule(ifname, loss_pct))
 
 
-def clear_impairment(node: Node, ifname: str = "eth1") -> None:
+def clear_impairment(node: LabNode, ifname: str = "eth1") -> None:
     node.net.exec(node.name, "tc", "qdisc", "del", "dev", ifname, "root", check=False)
     rules = node.net.exec(node.name, "iptables", "-w", "-S", "OUTPUT", check=False).stdout
     for line in rules.splitlines():

@@ -80,7 +80,7 @@ async def run(host: str, port: int, interval: float, timeout: float, out: TextIO
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m hacore.lab.prober")
+    parser = argparse.ArgumentParser(prog="python3 -m halab.prober")
     parser.add_argument("--host", default="10.0.0.60")
     parser.add_argument("--port", type=int, default=80)
     parser.add_argument("--interval", type=float, default=0.01)

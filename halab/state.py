@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hacore.lab.node import process_start_time
+from halab.labnode import process_start_time
 
 STATE_DIR = Path("/run/hacore-lab")
 WORKDIR_PARENT = Path("/tmp")

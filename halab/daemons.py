@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from hacore.lab.configs import Timing, keepalived_conf, write_ha_d
-from hacore.lab.node import Node, NodeProcess
-from hacore.lab.topology import NodeAddr
+from halab.configs import Timing, keepalived_conf, write_ha_d
+from halab.labnode import LabNode, NodeProcess
+from halab.topology import NodeAddr
 
 DAEMON_KINDS = ("hacore", "heartbeat", "keepalived")
 
@@ -46,37 +46,37 @@ class Stopping:
 class Daemon(Protocol):
     kind: ClassVar[str]
 
-    def configure(self, node: Node, setup: ClusterSetup) -> None: ...
-    def start(self, node: Node) -> NodeProcess | None:
+    def configure(self, node: LabNode, setup: ClusterSetup) -> None: ...
+    def start(self, node: LabNode) -> NodeProcess | None:
         """Start on ``node``; a returned process is a starter whose exit status tells success."""
         ...
 
-    def begin_stop(self, node: Node) -> Stopping: ...
-    def running(self, node: Node) -> bool: ...
+    def begin_stop(self, node: LabNode) -> Stopping: ...
+    def running(self, node: LabNode) -> bool: ...
 
 
-def _log(node: Node, name: str) -> Path:
+def _log(node: LabNode, name: str) -> Path:
     return node.path(f"/var/log/{name}")
 
 
 class _ForegroundStop:
     """For daemons the lab runs in the foreground: SIGTERM, then the process exits."""
 
-    def begin_stop(self, node: Node) -> Stopping:
+    def begin_stop(self, node: LabNode) -> Stopping:
         if node.daemon is None or not node.daemon.running():
             return Stopping(None)
         node.daemon.signal(signal.SIGTERM)
         return Stopping(node.daemon)
 
-    def running(self, node: Node) -> bool:
+    def running(self, node: LabNode) -> bool:
         return node.daemon is not None and node.daemon.running()
 
 
-def _me(node: Node, setup: ClusterSetup) -> NodeAddr:
+def _me(node: LabNode, setup: ClusterSetup) -> NodeAddr:
     return next(n for n in setup.nodes if n.name == node.name)
 
 
-def _configure_ha_d(node: Node, setup: ClusterSetup) -> None:
+def _configure_ha_d(node: LabNode, setup: ClusterSetup) -> None:
     me = _me(node, setup)
     write_ha_d(node.path("/etc/ha.d"), setup.template, me, setup.nodes, setup.timing, setup.medium)
 
@@ -84,10 +84,10 @@ def _configure_ha_d(node: Node, setup: ClusterSetup) -> None:
 class Hacore(_ForegroundStop):
     kind: ClassVar[str] = "hacore"
 
-    def configure(self, node: Node, setup: ClusterSetup) -> None:
+    def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         _configure_ha_d(node, setup)
 
-    def start(self, node: Node) -> NodeProcess | None:
+    def start(self, node: LabNode) -> NodeProcess | None:
         node.daemon = node.spawn("hacored", "-c", "/etc/ha.d", log=_log(node, "hacored.out"))
         return None
 
@@ -95,31 +95,31 @@ class Hacore(_ForegroundStop):
 class Heartbeat:
     kind: ClassVar[str] = "heartbeat"
 
-    def configure(self, node: Node, setup: ClusterSetup) -> None:
+    def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         _configure_ha_d(node, setup)
 
-    def start(self, node: Node) -> NodeProcess | None:
+    def start(self, node: LabNode) -> NodeProcess | None:
         return node.spawn("/etc/init.d/heartbeat", "start", log=_log(node, "heartbeat-start.out"))
 
-    def begin_stop(self, node: Node) -> Stopping:
+    def begin_stop(self, node: LabNode) -> Stopping:
         if not self.running(node):
             return Stopping(None)
         log = _log(node, "heartbeat-stop.out")
         return Stopping(node.spawn("/etc/init.d/heartbeat", "stop", log=log))
 
-    def running(self, node: Node) -> bool:
+    def running(self, node: LabNode) -> bool:
         return node.up and node.exec("/usr/libexec/heartbeat/heartbeat", "-s").returncode == 0
 
 
 class Keepalived(_ForegroundStop):
     kind: ClassVar[str] = "keepalived"
 
-    def configure(self, node: Node, setup: ClusterSetup) -> None:
+    def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         me = _me(node, setup)
         conf = node.path("/etc/keepalived/keepalived.conf")
         conf.write_text(keepalived_conf(me, setup.advert_int))
 
-    def start(self, node: Node) -> NodeProcess | None:
+    def start(self, node: LabNode) -> NodeProcess | None:
         node.exec("/etc/init.d/httpd", "start", check=True, env={"HTTPD_BIND": "0.0.0.0"})
         node.daemon = node.spawn(
             "keepalived",

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from hacore.lab.netns import NetnsSet
-from hacore.lab.topology import LAN_PREFIXLEN, NodeAddr
+from halab.netns import NetnsSet
+from halab.topology import LAN_PREFIXLEN, NodeAddr
 
 HOLDER_READY_TIMEOUT_S = 10.0
 # Private per-node copies, bind-mounted over these paths inside the node.
@@ -99,7 +99,7 @@ class NodeProcess:
 
 
 @dataclass
-class Node:
+class LabNode:
     net: NetnsSet
     addr: NodeAddr
     root: Path  # per-node files: root/etc/ha.d, root/var/log ...
@@ -132,7 +132,7 @@ class Node:
         for path in CREATED_EMPTY:
             self.path(path).mkdir(parents=True, exist_ok=True)
         httpd = self.path("/etc/init.d/httpd")
-        httpd.write_text(resources.files("hacore.lab").joinpath("httpd.init").read_text())
+        httpd.write_text(resources.files("halab").joinpath("httpd.init").read_text())
         httpd.chmod(0o755)
         self.path("/var/www/html/index.html").write_text(f"This is {self.name}\n")
 
@@ -145,7 +145,7 @@ class Node:
         ]
         self.holder = subprocess.Popen(
             [
-                *("ip", "netns", "exec", self.ns, sys.executable, "-m", "hacore.lab.holder"),
+                *("ip", "netns", "exec", self.ns, sys.executable, "-m", "halab.holder"),
                 f"--hostname={self.name}",
                 *binds,
             ],

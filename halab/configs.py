@@ -11,7 +11,7 @@ must stay inside the lab:
 * timing overrides replace (or add) keepalive / deadtime / warntime / initdead.
 
 The default template is the seed tutorial's cluster as the anchors ran it (README of
-shared/anchors): sha1 authkeys instead of crc, no ipfail/debugfile, ``crm off``.
+bench/anchors): sha1 authkeys instead of crc, no ipfail/debugfile, ``crm off``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from hacore.lab.topology import VIP, NodeAddr
+from halab.topology import VIP, NodeAddr
 
 HA_FILES = ("ha.cf", "haresources", "authkeys")
 MEDIA = ("ucast", "bcast", "mcast")

@@ -1,6 +1,6 @@
 """What the client sees: the prober's records, time-to-serve and gaps, VIP holders.
 
-Definitions (as in shared/anchors): "time to X after an event" = completion time of the
+Definitions (as in bench/anchors): "time to X after an event" = completion time of the
 first probe answered by X minus the event time; "gap" = longest interval between the
 completion times of consecutive successful probes around the event.  All times are
 CLOCK_MONOTONIC (``time.monotonic()``), shared by the prober and the lab.
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from pyroute2 import IPRoute
 
-from hacore.lab.netns import NetnsSet
-from hacore.lab.topology import VIP
+from halab.netns import NetnsSet
+from halab.topology import VIP
 
 FAILURES = frozenset({"timeout", "refused", "unreachable", "reset", "error", "other"})
 
@@ -117,7 +117,7 @@ class Prober:
         self.popen = self.net.popen(
             "client",
             sys.executable,
-            *("-m", "hacore.lab.prober", *args),
+            *("-m", "halab.prober", *args),
             stdout=subprocess.PIPE,
             start_new_session=True,
         )

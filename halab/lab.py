@@ -17,18 +17,18 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from hacore.lab import faults
-from hacore.lab.configs import Timing, node_names, read_template, seed_template
-from hacore.lab.daemons import ClusterSetup, Daemon, Stopping, daemon_for
-from hacore.lab.netns import NetnsSet
-from hacore.lab.node import Node, process_start_time
-from hacore.lab.state import WORKDIR_PARENT, WORKDIR_PREFIX, RunState, clean, clean_stale
-from hacore.lab.topology import VIP, Topology, node_addrs
-from hacore.lab.watcher import Prober, VipSampler, vip_holders
+from halab import faults
+from halab.configs import Timing, node_names, read_template, seed_template
+from halab.daemons import ClusterSetup, Daemon, Stopping, daemon_for
+from halab.labnode import LabNode, process_start_time
+from halab.netns import NetnsSet
+from halab.state import WORKDIR_PARENT, WORKDIR_PREFIX, RunState, clean, clean_stale
+from halab.topology import VIP, Topology, node_addrs
+from halab.watcher import Prober, VipSampler, vip_holders
 
 
 class LabTimeout(AssertionError):
@@ -91,7 +91,7 @@ class Lab:
         self.topology = Topology(self.net, self.setup.nodes)
         self.client = Client(self.net)
         self.workdir = Path("/nonexistent")
-        self.nodes: dict[str, Node] = {}
+        self.nodes: dict[str, LabNode] = {}
         self.state: RunState | None = None
         self._kinds: dict[str, Daemon] = {}
         self._stopped: set[str] = set()  # nodes whose daemon is meant to be down
@@ -120,7 +120,7 @@ class Lab:
         try:
             self.topology.build()
             for addr in self.setup.nodes:
-                node = Node(self.net, addr, self.workdir / addr.name)
+                node = LabNode(self.net, addr, self.workdir / addr.name)
                 node.prepare_root()
                 self.nodes[addr.name] = node
                 self._power_on(node)
@@ -155,7 +155,7 @@ class Lab:
     ) -> None:
         self.close()
 
-    def _power_on(self, node: Node) -> None:
+    def _power_on(self, node: LabNode) -> None:
         node.reset_network()
         node.boot()
         assert self.state is not None and node.holder is not None and node.init_pid is not None
@@ -170,7 +170,7 @@ class Lab:
         """The daemon kind last started on ``name`` (the lab's default before that)."""
         return self._kinds.get(name, self.daemon)
 
-    def node(self, name: str) -> Node:
+    def node(self, name: str) -> LabNode:
         if name not in self.nodes:
             raise KeyError(f"no node {name!r} in this lab (nodes: {', '.join(self.nodes)})")
         return self.nodes[name]
@@ -313,3 +313,7 @@ def _node_names(nodes: int | Sequence[str] | None, template: dict[str, str] | No
     if from_config and list(nodes) != from_config:
         raise ValueError(f"nodes {list(nodes)} differ from the config's ha.cf: {from_config}")
     return list(nodes)
+
+
+LabFactory = Callable[..., Lab]
+"""What the ``lab_factory`` test fixture hands a test: ``lab_factory(**Lab kwargs)``."""

@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from hacore.lab.configs import FAST_TIMING, Timing
-from hacore.lab.daemons import DAEMON_KINDS
-from hacore.lab.demo import run_demo
-from hacore.lab.lab import Lab
-from hacore.lab.netns import netns_problem
-from hacore.lab.node import clean_env
-from hacore.lab.state import RunState, clean_stale, load_all, stop_run
-from hacore.lab.topology import CLIENT_IP, ROUTER_IP, VIP
+from halab.configs import FAST_TIMING, Timing
+from halab.daemons import DAEMON_KINDS
+from halab.demo import run_demo
+from halab.lab import Lab
+from halab.labnode import clean_env
+from halab.netns import netns_problem
+from halab.state import RunState, clean_stale, load_all, stop_run
+from halab.topology import CLIENT_IP, ROUTER_IP, VIP
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:

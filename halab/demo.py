@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from hacore.lab.configs import FAST_TIMING
-from hacore.lab.lab import Lab
-from hacore.lab.watcher import Prober, first_answer, format_timeline, longest_gap, timeline
+from halab.configs import FAST_TIMING
+from halab.lab import Lab
+from halab.watcher import Prober, first_answer, format_timeline, longest_gap, timeline
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # Heartbeat needs ~11 s to acquire resources and serves with a longer dead time for 5 s.
