@@ -3,7 +3,9 @@ the control plane and metrics on a single asyncio loop.
 
 The engines are pure; this module is where time, sockets and processes meet them. It
 owns no protocol logic of its own: every decision comes back from an engine as an
-effect or action, and this module only carries them out.
+effect or action, and this module only carries them out. Plugins see the node through
+:class:`hacore.cluster.ClusterHandle`, the control plane through
+:class:`hacore.control.adapter.ControlAdapter`; a reload is :mod:`hacore.reload`.
 """
 
 from __future__ import annotations
@@ -20,28 +22,27 @@ import structlog
 
 import hacore.failover.actions as fa
 import hacore.membership.effects as me
-from hacore import logsetup
 from hacore.api import (
     ClusterMessage,
     GroupChanged,
     HacoreError,
     MediumConfig,
-    NodeStatus,
     NodeStatusChanged,
-    Scope,
     Transport,
 )
-from hacore.config.loader import load_config
-from hacore.config.model import ApiAuth, ClusterConfig
-from hacore.control.events import EventHub, Subscription
-from hacore.control.model import ClusterView, FailoverEvent, OperationFailed, OperationRefused
+from hacore.cluster import ClusterHandle
+from hacore.config.model import ClusterConfig
+from hacore.control.adapter import ControlAdapter
+from hacore.control.events import EventHub
+from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
 from hacore.failover import Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics, MetricsServer
-from hacore.node_view import build_view
 from hacore.plugins import PluginRegistry, trace_call
+from hacore.ratelimit import AUTH_FAILURES, DropWarnings
+from hacore.reload import reload_config
 from hacore.resources import ResourceManager
 from hacore.respawn import Supervisor
 from hacore.wire.message import Message
@@ -50,7 +51,6 @@ from hacore.wire.signing import PacketRejected, PacketSigner
 log = structlog.get_logger("hacore.node")
 
 TICK_MAX_S = 0.1
-AUTH_FAILURES = frozenset({"bad_signature", "missing_signature", "unknown_key_index"})
 # Message types the failover engine handles; anything else goes to helpers/observers.
 FAILOVER_MESSAGES = frozenset(
     {
@@ -80,7 +80,6 @@ class Node:
         self.events = EventHub()
         self.metrics = Metrics(config.local_node)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._pending_ops: dict[str, asyncio.Future[fa.OperationDone]] = {}
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()
         self._shutdown_aborted = asyncio.Event()
@@ -89,6 +88,9 @@ class Node:
         self.node_since: dict[str, float] = {}
         self.group_since: dict[str, float] = {}
         self._holders: dict[str, str | None] = {}
+        self._drop_warnings = DropWarnings()
+        self.control = ControlAdapter(self)
+        self.cluster = ClusterHandle(self, self.control)
 
     # ---- set-up ---------------------------------------------------------------------
 
@@ -189,7 +191,7 @@ class Node:
         await self.resources.release_all_stale()
         for transport in self._all_transports():
             await transport.start(self._on_packet)
-        control = ControlServer.for_daemon(self, self.config.hacf.extensions, self.run_dir)
+        control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
         metrics_server: MetricsServer | None = None
         if self.config.hacf.extensions.metrics_listen:
@@ -217,7 +219,7 @@ class Node:
     async def _reload_on_signal(self) -> None:
         """SIGHUP (Heartbeat's ``heartbeat -r``): a bad file is reported, nothing changes."""
         try:
-            for note in await self.reload():
+            for note in reload_config(self):
                 log.warning("reload_note", msg=note)
         except HacoreError as exc:
             log.error("reload_refused", msg=f"Configuration not reloaded: {exc}")
@@ -230,7 +232,7 @@ class Node:
         because a group failed to stop (exiting would leave it running unwatched)."""
         log.info("shutdown", msg=f"Heartbeat shutdown in progress. ({os.getpid()})")
         self._shutdown_aborted.clear()
-        self._apply_failover(self.failover.request_shutdown(self._now()))
+        self.apply_failover(self.failover.request_shutdown(self.now()))
         ready = asyncio.ensure_future(self._shutdown_ready.wait())
         aborted = asyncio.ensure_future(self._shutdown_aborted.wait())
         done, pending = await asyncio.wait(
@@ -248,7 +250,7 @@ class Node:
             log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
         if self.supervisor is not None:
             await self.supervisor.stop()
-        self._call_observers("hacore_on_stop", cluster=self)
+        self._call_observers("hacore_on_stop", cluster=self.cluster)
         return True
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -261,7 +263,7 @@ class Node:
         if not task.cancelled() and task.exception() is not None:
             log.error("task_failed", error=repr(task.exception()))
 
-    def _now(self) -> float:
+    def now(self) -> float:
         return asyncio.get_running_loop().time()
 
     async def _status_loop(self) -> None:
@@ -288,9 +290,9 @@ class Node:
         period = self._tick_period()
         while True:
             await asyncio.sleep(period)
-            now = self._now()
+            now = self.now()
             self._apply_membership(self.membership.tick(now))
-            self._apply_failover(self.failover.on_tick(now))
+            self.apply_failover(self.failover.on_tick(now))
 
     # ---- wire -----------------------------------------------------------------------
 
@@ -301,18 +303,22 @@ class Node:
             self.metrics.packet_dropped(exc.reason)
             if exc.reason in AUTH_FAILURES:
                 self.metrics.auth_failure(exc.reason)
-            _rate_limited_warning(exc, link)
+            self._drop_warnings.warn(exc, link)
             return
         src = msg.get("src")
         if src == self.config.local_node:
             return  # our own broadcast/multicast coming back
         if msg.get("t") == "status" and src:
             self.metrics.heartbeat_received(src, link)
-        self._apply_membership(self.membership.receive(msg, link, self._now()))
+        self._apply_membership(self.membership.receive(msg, link, self.now()))
+
+    def send_message(self, msg: Message) -> None:
+        """Send a sequenced, signed message to the cluster (the plugin handle's ``send``)."""
+        self._send(msg)
 
     def _send(self, msg: Message, *, stamped: bool = False) -> None:
         if not stamped:
-            msg = self.membership.stamp(msg, self._now(), time.time())
+            msg = self.membership.stamp(msg, self.now(), time.time())
         packet = self.signer.seal(msg)
         classic: bytes | None = None
         for transport in self.transports:
@@ -326,7 +332,7 @@ class Node:
         return self.transports + [t for _, t in self.ping_transports.values()]
 
     def _send_status(self) -> None:
-        self._send(self.membership.status_message(self._now()))
+        self._send(self.membership.status_message(self.now()))
         for transport in self.transports:
             self.metrics.heartbeat_sent(transport.link_name)
         self._send_pings()
@@ -345,7 +351,7 @@ class Node:
     # ---- effects --------------------------------------------------------------------
 
     def _apply_membership(self, effects: Sequence[object]) -> None:
-        now = self._now()
+        now = self.now()
         for effect in effects:
             match effect:
                 case me.Send(msg=msg, stamped=stamped):
@@ -361,11 +367,11 @@ class Node:
                 case me.CommUp():
                     self._comm_up(now)
                 case me.PeerRestarted(node=peer):
-                    self._apply_failover(self.failover.on_peer_restarted(peer, now))
+                    self.apply_failover(self.failover.on_peer_restarted(peer, now))
                 case me.PartitionHealed(node=peer):
-                    self._apply_failover(self.failover.on_partition_healed(peer, now))
+                    self.apply_failover(self.failover.on_partition_healed(peer, now))
                 case me.LocalStall():
-                    self._apply_failover(self.failover.on_local_stall(now))
+                    self.apply_failover(self.failover.on_local_stall(now))
                 case me.DropCount(reason=reason):
                     self.metrics.packet_dropped(reason)
 
@@ -374,14 +380,16 @@ class Node:
         self.metrics.node_status(event.node, event.new)
         self.events.publish(event)
         self._call_observers("hacore_on_node_status", event=event)
-        self._apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
+        self.apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
 
     def _comm_up(self, now: float) -> None:
         self.node_since[self.config.local_node] = time.time()
-        self._apply_failover(self.failover.on_comm_up(now))
-        self._call_observers("hacore_on_start", cluster=self)
+        self.apply_failover(self.failover.on_comm_up(now))
+        self._call_observers("hacore_on_start", cluster=self.cluster)
         if self.supervisor is None:
-            self.supervisor = Supervisor(self.config.hacf.respawn, self.registry.helper_types, self)
+            self.supervisor = Supervisor(
+                self.config.hacf.respawn, self.registry.helper_types, self.cluster
+            )
             self.supervisor.start()
 
     def _deliver(self, msg: Message, now: float) -> None:
@@ -389,7 +397,7 @@ class Node:
             return
         msg_type = msg.get("t") or ""
         if msg_type in FAILOVER_MESSAGES:
-            self._apply_failover(self.failover.on_message(msg, now))
+            self.apply_failover(self.failover.on_message(msg, now))
             return
         # Not the core's: hand it to helpers and observers, as Heartbeat hands unknown
         # types to its API clients.
@@ -399,7 +407,7 @@ class Node:
             message=ClusterMessage(msg_type, msg.get("src") or "", fields),
         )
 
-    def _apply_failover(self, actions: Sequence[object] | None) -> None:
+    def apply_failover(self, actions: Sequence[object] | None) -> None:
         for action in actions or ():
             match action:
                 case fa.SendMessage(msg=msg):
@@ -414,10 +422,8 @@ class Node:
                     self._group_changed(event)
                 case fa.OperationDone(op="shutdown", ok=False):
                     self._shutdown_aborted.set()
-                case fa.OperationDone(op=op):
-                    future = self._pending_ops.pop(op, None)
-                    if future is not None and not future.done():
-                        future.set_result(action)
+                case fa.OperationDone():
+                    self.control.operation_done(action)
                 case fa.ShutdownReady():
                     self._shutdown_ready.set()
 
@@ -441,7 +447,7 @@ class Node:
         self, key: str, op: Literal["acquire", "release"], action: Callable[[str], Awaitable[bool]]
     ) -> None:
         ok = await action(key)
-        self._apply_failover(self.failover.on_group_result(key, op, ok, self._now()))
+        self.apply_failover(self.failover.on_group_result(key, op, ok, self.now()))
 
     def _call_observers(self, hook_name: str, **kwargs: object) -> None:
         """Observers must never take the daemon down: log their failures, carry on."""
@@ -456,114 +462,10 @@ class Node:
                 )
 
     def _last_heard_ages(self) -> Mapping[str, float]:
-        now = self._now()
+        now = self.now()
         ages = {}
         for name in self.config.hacf.nodes:
             heard = self.membership.last_heard(name)
             if heard is not None:
                 ages[name] = now - heard
         return ages
-
-    # ---- Cluster (plugin handle) and ControlTarget ----------------------------------
-
-    @property
-    def local_node(self) -> str:
-        return self.config.local_node
-
-    def node_status(self, node: str) -> NodeStatus:
-        return self.membership.status(node)
-
-    def nodes(self) -> Sequence[str]:
-        return list(self.config.hacf.nodes) + [p.name for p in self.config.hacf.ping_nodes]
-
-    def node_type(self, node: str) -> str:
-        return "ping" if node in {p.name for p in self.config.hacf.ping_nodes} else "normal"
-
-    def parameter(self, name: str) -> str | None:
-        return self.config.hacf.parameters.get(name)
-
-    def send(self, msg_type: str, fields: Mapping[str, str], dest: str | None = None) -> None:
-        msg = Message(("t", msg_type), *fields.items())
-        if dest is not None:
-            msg.set("dest", dest)
-        self._send(msg)
-
-    def snapshot(self) -> ClusterView:
-        return build_view(self)
-
-    async def _operation(self, op: str, actions: Sequence[object]) -> ClusterView:
-        future: asyncio.Future[fa.OperationDone] = asyncio.get_running_loop().create_future()
-        self._pending_ops[op] = future
-        self._apply_failover(actions)
-        done = await future
-        if done.refused:
-            raise OperationRefused(done.detail)
-        if not done.ok:
-            raise OperationFailed(done.detail)
-        return self.snapshot()
-
-    async def standby(self, scope: Scope) -> ClusterView:
-        return await self._operation("standby", self.failover.request_standby(scope, self._now()))
-
-    async def takeover(self, scope: Scope) -> ClusterView:
-        return await self._operation("takeover", self.failover.request_takeover(scope, self._now()))
-
-    async def reload(self) -> list[str]:
-        """Re-read ha.cf/haresources/authkeys and apply what is safe live: auth keys,
-        logging and apiauth. Nodes, media, timings and groups need a restart; a change to
-        them is reported, and the running cluster keeps the old ones."""
-        new = load_config(self.config.directory, self.registry, node_name=self.config.local_node)
-        notes = [str(w) for w in new.warnings]
-        self.signer = PacketSigner(new.authkeys, inner_auth=new.hacf.msgfmt == "classic")
-        hacf = new.hacf
-        logsetup.configure_from(new)
-        if _structure(new) != _structure(self.config):
-            notes.append(
-                "nodes, media, timings or resource groups changed: restart hacored to apply them"
-            )
-        self.config.authkeys = new.authkeys
-        old = self.config.hacf
-        old.apiauth = hacf.apiauth
-        old.logfile, old.debugfile, old.logfacility = hacf.logfile, hacf.debugfile, hacf.logfacility
-        old.debug = hacf.debug
-        log.info("reloaded", msg="Configuration reloaded", notes=len(notes))
-        return notes
-
-    def subscribe(self) -> Subscription:
-        return self.events.subscribe()
-
-    def apiauth(self) -> dict[str, ApiAuth]:
-        return dict(self.config.hacf.apiauth)
-
-
-def _structure(config: ClusterConfig) -> tuple[object, ...]:
-    """What a reload cannot change in a running daemon (source lines left out, so a new
-    comment in ha.cf is not a change)."""
-    hacf = config.hacf
-    return (
-        tuple(hacf.nodes),
-        tuple((m.keyword, m.args, m.udpport, m.baud) for m in hacf.media),
-        tuple((p.name, p.addresses, p.group) for p in hacf.ping_nodes),
-        (hacf.keepalive_ms, hacf.deadtime_ms, hacf.warntime_ms, hacf.initdead_ms),
-        (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
-        tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
-    )
-
-
-_last_warned: dict[tuple[str, str, str], float] = {}
-
-
-def _rate_limited_warning(exc: PacketRejected, link: str) -> None:
-    """One line per (reason, link, sender) every 10 s: a flood of forged packets must not
-    flood the log too. Authentication failures use Heartbeat's wording."""
-    key = (exc.reason, link, exc.src or "")
-    now = time.monotonic()
-    if now - _last_warned.get(key, -1e9) < 10.0:
-        return
-    _last_warned[key] = now
-    text = None
-    if exc.reason in AUTH_FAILURES:
-        text = f"string2msg_ll: node [{exc.src or '?'}] failed authentication"
-    log.warning(
-        "packet_dropped", msg=text, reason=exc.reason, link=link, src=exc.src, detail=exc.detail
-    )

@@ -32,7 +32,7 @@ def _node_view(node: Node, name: str, kind: Literal["normal", "ping"], now: floa
 
 def build_view(node: Node) -> ClusterView:
     hacf = node.config.hacf
-    now = node._now()
+    now = node.now()
     nodes = [_node_view(node, n, "normal", now) for n in hacf.nodes]
     nodes += [_node_view(node, p.name, "ping", now) for p in hacf.ping_nodes]
     groups = tuple(
