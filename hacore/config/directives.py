@@ -77,7 +77,7 @@ def _debug(r: DirectiveReader, value: str) -> None:
 def _baud(r: DirectiveReader, value: str) -> None:
     if "baud" in r.cf.parameters:
         raise ConfigError("Baudrate multiply specified.")
-    if not value.isdigit() or int(value) not in BAUD_RATES:
+    if not (value.isascii() and value.isdigit()) or int(value) not in BAUD_RATES:
         rates = ", ".join(map(str, BAUD_RATES))
         raise ConfigError(f"invalid baudrate [{value}] specified. (allowed: {rates})")
     if r.media_seen:
@@ -86,7 +86,7 @@ def _baud(r: DirectiveReader, value: str) -> None:
 
 
 def _udpport(r: DirectiveReader, value: str) -> None:
-    if not value.isdigit() or not 0 < int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= 65535:
         raise ConfigError(f"invalid port [{value}] specified.")
     port = int(value)
     try:

@@ -69,7 +69,7 @@ def host_port(value: str, directive: str) -> str:
     """``ADDRESS:PORT`` or ``[IPv6]:PORT``; returned unchanged once it is known to be sane."""
     host, sep, port = value.rpartition(":")
     problem = f"{directive} [{value}] must be ADDRESS:PORT, e.g. 127.0.0.1:9100 or [::1]:9100"
-    if not sep or not port.isdigit() or int(port) > 65535:
+    if not sep or not (port.isascii() and port.isdigit()) or int(port) > 65535:
         raise ConfigError(problem)
     if host.startswith("[") and host.endswith("]"):
         if ":" not in host or not is_ip(host[1:-1]):

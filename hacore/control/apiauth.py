@@ -93,7 +93,7 @@ def _format_entry(entry: ApiAuth) -> str:
 
 
 def _resolve_uid(token: str) -> int | None:
-    if token.isdigit():
+    if token.isascii() and token.isdigit():
         return int(token)
     try:
         return pwd.getpwnam(token).pw_uid
@@ -102,7 +102,7 @@ def _resolve_uid(token: str) -> int | None:
 
 
 def _resolve_gid(token: str) -> int | None:
-    if token.isdigit():
+    if token.isascii() and token.isdigit():
         return int(token)
     try:
         return grp.getgrnam(token).gr_gid
