@@ -145,7 +145,8 @@ class RulesBase:
             self.records[key].state = GroupState(state)
 
     def reconcile(self) -> Iterator[Ctx]:
-        """Run after every event, whatever row ran: rows only decide what this node *wants*;
+        """Run after each event taken from the queue, whatever row ran: rows only decide
+        what this node *wants*;
         this step alone turns wants into group-table `start` and `stop` events (hence
         Acquire and Release), and it enforces the start/stop safety rule.
 

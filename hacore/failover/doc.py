@@ -76,7 +76,10 @@ queued: the daemon may exit).
 
 Queries: `groups()`, `holder(key)` (who runs it as far as we know), `state(key)` (its
 state on that holder), `local_state(key)`, `rsc_hold()` (our holdings as Heartbeat's word),
-`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves), `stable`.
+`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves), `stable`,
+`busy()` (an Acquire or Release in flight) and, for tests and debugging, `node` and
+`standby` (the two tables' states) and `peer_stable`. The engine has no other public
+state: what the rules know belongs to the rules object (`hacore.failover.rules.Rules`).
 
 The engine never acquires a group the peer claims while the peer is alive: whatever a row
 decides, the start/stop safety rule refuses it and logs `acquire_blocked` (see *After
@@ -92,7 +95,8 @@ At comm-up each node sends `starting` (INIT → STARTING). A node that receives 
 `starting` marks it unstable and replies with its holdings,
 `resource rsc_hold=<ours> rtype=full isstable=<1 if STABLE>`. Heartbeat processes its own
 copy of that reply, which moves a starting node to RSCRCVD; the table does the same with
-the `own_resource` event. Then:
+the `own_resource` event, which every `resource` report we send posts (`send_report`).
+Then:
 
 * **The peer is stable** (it says `isstable=1`): we take our local groups unless the peer
   holds them, report `isstable=1` and are STABLE.
@@ -269,8 +273,10 @@ started here while it lives.
 
 ## For the daemon
 
-* Feed every delivered message to `on_message` (status messages and unknown types are
-  ignored); the engine expects `src` set and never sees our own messages.
+* Feed every delivered message whose type is in `hacore.failover.FAILOVER_MESSAGE_TYPES`
+  to `on_message` (other types are for helpers and observers; the engine ignores them);
+  the engine expects `src` set and never sees our own messages. Build the configuration
+  with `FailoverConfig.from_cluster(cluster_config)`.
 * Report each Acquire/Release with `on_group_result` once the resource manager is done;
   an acquire that returns False may have left the group stopped or FAILED, so the engine
   always follows it with a Release.
