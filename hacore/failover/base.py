@@ -146,9 +146,9 @@ class RulesBase:
 
     def reconcile(self) -> Iterator[Ctx]:
         """Run after each event taken from the queue, whatever row ran: rows only decide
-        what this node *wants*;
-        this step alone turns wants into group-table `start` and `stop` events (hence
-        Acquire and Release), and it enforces the start/stop safety rule.
+        what this node *wants*; this step alone turns wants into group-table `start` and
+        `stop` events (hence Acquire and Release), and it enforces the start/stop safety
+        rule.
 
         **Safety rule:** a group wanted here but claimed by the live peer is never
         started, whatever row asked for it: the start is dropped (the group is no longer
