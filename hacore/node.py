@@ -36,7 +36,7 @@ from hacore.control.adapter import ControlAdapter
 from hacore.control.events import EventHub
 from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
-from hacore.failover import Failover, FailoverConfig
+from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics, MetricsServer
@@ -51,19 +51,6 @@ from hacore.wire.signing import PacketRejected, PacketSigner
 log = structlog.get_logger("hacore.node")
 
 TICK_MAX_S = 0.1
-# Message types the failover engine handles; anything else goes to helpers/observers.
-FAILOVER_MESSAGES = frozenset(
-    {
-        "starting",
-        "resource",
-        "ask_resources",
-        "hb_takeover",
-        "ip-request",
-        "ip-request-resp",
-        "shutdone",
-        "stonith",
-    }
-)
 SHUTDOWN_TIMEOUT_S = 120.0
 
 
@@ -132,13 +119,7 @@ class Node:
             )
         )
         self.failover = Failover(
-            FailoverConfig(
-                local_node=self.config.local_node,
-                nodes=tuple(hacf.nodes),
-                groups=tuple(self.config.groups),
-                auto_failback=hacf.auto_failback,
-            ),
-            self.membership.is_hacore,
+            FailoverConfig.from_cluster(self.config), self.membership.is_hacore
         )
         self.resources = ResourceManager(
             self.registry,
@@ -396,7 +377,7 @@ class Node:
         if msg.get("t") == "status":
             return
         msg_type = msg.get("t") or ""
-        if msg_type in FAILOVER_MESSAGES:
+        if msg_type in FAILOVER_MESSAGE_TYPES:
             self.apply_failover(self.failover.on_message(msg, now))
             return
         # Not the core's: hand it to helpers and observers, as Heartbeat hands unknown
