@@ -13,7 +13,7 @@ import enum
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from hacore.config.timeparse import parse_msec
 
@@ -107,11 +107,15 @@ class TransportType:
     ``build`` validates the line and returns one transport per link it describes
     (``bcast eth0 eth1`` gives two). It must not open sockets: ``hacored --check``
     calls it too. Bad arguments raise :class:`ConfigError` with the line's location.
+    ``settings`` names the ha.cf settings the medium takes from outside its own line
+    (``udpport``, ``baud``: fields of :class:`MediumConfig`), so ``--check`` can show
+    the values in force for each line without knowing the medium.
     """
 
     keyword: str
     build: Callable[[MediumConfig], Sequence[Transport]]
     description: str = ""
+    settings: tuple[Literal["udpport", "baud"], ...] = ()
 
 
 # --------------------------------------------------------------------------------------

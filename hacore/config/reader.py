@@ -19,8 +19,12 @@ from hacore.config.directives import NO_EFFECT, OPTIONS, RECORDED, WHOLE_LINE
 from hacore.config.model import ConfigWarning, HaCf, PingNode
 from hacore.plugins import PluginRegistry
 
-BUILTIN_MEDIA = frozenset({"ucast", "bcast", "mcast", "serial"})
-UNSUPPORTED_MEDIA = frozenset({"ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"})
+# The media keywords of Heartbeat's ha.cf grammar (its HBcomm plugins). A line starting
+# with one is a medium whether or not a hacore plugin provides it: with no plugin it is
+# refused as unsupported rather than as an illegal directive.
+HEARTBEAT_MEDIA = frozenset(
+    {"ucast", "bcast", "mcast", "serial", "ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"}
+)
 _DELIMS = re.compile(r"[, \t\n\r\f]+")
 _MULTI_VALUED = frozenset({"node", "env"})
 
@@ -111,18 +115,18 @@ class DirectiveReader:
             self._add_ping(PingNode(args[0].lower(), args[1:], True, self.where))
             return
         transport = self.registry.transports.get(keyword)
-        if transport is None and keyword not in BUILTIN_MEDIA:
-            if keyword in UNSUPPORTED_MEDIA:
-                raise ConfigError(f"Medium [{keyword}] is not supported by hacore")
+        if transport is None:
+            if keyword in HEARTBEAT_MEDIA:
+                raise ConfigError(
+                    f"Medium [{keyword}] is not supported by hacore: no installed transport "
+                    "plugin provides it (hacored --list-plugins)"
+                )
             raise ConfigError(f"Illegal directive [{keyword}] in {self.shown}")
         if not args:
             raise ConfigError(f"Medium [{keyword}] needs arguments (e.g. an interface)")
         medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
         self.media_seen = True
-        if transport is None:
-            self.warn(f"No transport plugin provides [{keyword}]: this line was not checked")
-        else:
-            _check_medium(self, transport.build, medium)
+        _check_medium(self, transport.build, medium)
         self.cf.media.append(medium)
 
     def _add_ping(self, node: PingNode) -> None:

@@ -54,13 +54,13 @@ def test_summary_lists_warnings_and_never_keys(seed_dir: Path, registry: PluginR
     with (seed_dir / "ha.cf").open("a") as hacf:
         hacf.write("coredumps on\nping_group uplinks 10.0.0.1 10.0.0.254\n")
     config = load_config(seed_dir, registry, "node2")
-    summary = format_summary(config)
+    summary = format_summary(config, registry)
     assert "TopSecretKey" not in summary
     assert "Authentication: auth 2 (sha1); also accepted: 1 crc" in summary
     assert "Nodes: node1, node2 (local)" in summary
     assert "Ping nodes: 10.0.0.2, uplinks (group: 10.0.0.1 10.0.0.254)" in summary
     assert f"  WARN: {seed_dir / 'ha.cf'}:18: Directive [coredumps] has no effect" in summary
-    assert "  ucast eth1 172.16.0.51  [udpport 694]" in summary  # no registry: no links
+    assert "  ucast eth1 172.16.0.51  (links: eth1)  [udpport 694]" in summary
 
 
 def test_errors_go_to_stderr_with_exit_6(seed_dir: Path, registry: PluginRegistry) -> None:

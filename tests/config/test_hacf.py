@@ -164,17 +164,24 @@ def test_media_are_checked_by_their_transport(tmp_path: Path, registry: PluginRe
     ]
 
 
-def test_builtin_media_without_a_plugin_are_kept_unchecked(tmp_path: Path) -> None:
+def test_a_heartbeat_medium_no_plugin_provides_is_refused(tmp_path: Path) -> None:
+    """The core knows no transport: without the plugin, ``ucast`` is a medium hacore
+    cannot run, named as such (not an unknown directive, not silently kept)."""
     bare = load_plugins(autoload=False)
-    cf = parse(tmp_path, bare, "node a\nucast eth1 whatever\nauto_failback on\n")
-    assert cf.media[0].args == ("eth1", "whatever")
-    assert warnings(cf) == ["No transport plugin provides [ucast]: this line was not checked"]
+    got = messages(tmp_path, bare, "node a\nucast eth1 whatever\nauto_failback on\n")
+    assert got == [
+        "Medium [ucast] is not supported by hacore: no installed transport plugin provides "
+        "it (hacored --list-plugins)"
+    ]
 
 
 @pytest.mark.parametrize("keyword", ["ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"])
 def test_unsupported_media(tmp_path: Path, registry: PluginRegistry, keyword: str) -> None:
     got = messages(tmp_path, registry, f"node a\nbcast eth0\n{keyword} eth0 fe80::1\n")
-    assert got == [f"Medium [{keyword}] is not supported by hacore"]
+    assert got == [
+        f"Medium [{keyword}] is not supported by hacore: no installed transport plugin "
+        "provides it (hacored --list-plugins)"
+    ]
 
 
 def test_media_need_arguments(tmp_path: Path, registry: PluginRegistry) -> None:
