@@ -20,10 +20,14 @@ type, a helper) are an error naming both, never a silent override.
 
 Set ``HACORE_TRACE_PLUGINS=1`` to log every hook call with its arguments and results.
 
-Registration hooks (``*_types``) are called once at start-up and on reload. Observer
-hooks (``hacore_on_*``) are called from the daemon's event loop: they must return
+Registration hooks (``*_types``, ``hacore_auth_methods``) are called once, when the
+plugins are loaded at start-up; a reload re-reads the configuration with the plugins
+already loaded. ``hacore_resolve_resource`` is called whenever the configuration is read.
+Observer hooks (``hacore_on_*``) are called from the daemon's event loop: they must return
 quickly and never block; an exception in an observer is logged and does not stop the
-daemon. Types used here live in :mod:`hacore.api`.
+daemon. Implementations run in pluggy's order (``tryfirst``/``trylast`` honoured); hook
+wrappers are refused at load, because the core calls each implementation on its own.
+Types used here live in :mod:`hacore.api`.
 """
 
 from __future__ import annotations

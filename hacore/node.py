@@ -40,7 +40,7 @@ from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics, MetricsServer
-from hacore.plugins import PluginRegistry, trace_call
+from hacore.plugins import PluginRegistry, call_observers
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
 from hacore.resources import ResourceManager
@@ -431,16 +431,7 @@ class Node:
         self.apply_failover(self.failover.on_group_result(key, op, ok, self.now()))
 
     def _call_observers(self, hook_name: str, **kwargs: object) -> None:
-        """Observers must never take the daemon down: log their failures, carry on."""
-        hook = getattr(self.registry.hook, hook_name)
-        for impl in hook.get_hookimpls():
-            try:
-                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
-                trace_call(hook_name, impl.plugin_name, kwargs, result)
-            except Exception as exc:
-                log.error(
-                    "observer_failed", hook=hook_name, plugin=impl.plugin_name, error=repr(exc)
-                )
+        call_observers(self.registry, hook_name, **kwargs)
 
     def _last_heard_ages(self) -> Mapping[str, float]:
         now = self.now()
