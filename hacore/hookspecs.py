@@ -36,6 +36,8 @@ from hacore.api import (
     AuthMethod,
     Cluster,
     ClusterMessage,
+    FenceDevice,
+    FenceRequest,
     GroupChanged,
     HelperType,
     LinkStatusChanged,
@@ -91,6 +93,18 @@ def hacore_resolve_resource(request: ResourceRequest) -> ResourceAgent | None:
     This is how scripts are found the way Heartbeat finds them: a script in
     ``<config dir>/resource.d/`` first, then an LSB init script in
     ``request.init_dir``. The first non-None result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def hacore_fence_device(request: FenceRequest) -> FenceDevice | None:
+    """Build the STONITH device for ha.cf's ``stonith``/``stonith_host`` line, or None.
+
+    ``request.type`` is the line's TYPE word: a cluster-glue type (``external/ipmi``,
+    ``null``...), a fence agent (``fence_ipmilan``...), or a plugin's own name. A plugin
+    that does not know the type returns None; one that knows it but finds the
+    parameters wrong raises ``ConfigError``. It must not contact the device
+    (``hacored --check`` calls it too). The first non-None result wins.
     """
 
 
