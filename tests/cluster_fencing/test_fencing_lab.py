@@ -7,14 +7,18 @@ holds it every 20 ms; the switch records when it powered which node off.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 from fencing_helpers import STONITH, fence_target, fenced_template, status
 
+from hacore.fencing.realtime import policy_of
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
+from halab.watchdog_standin import WatchdogStandIn
 
 pytestmark = pytest.mark.netns
 
@@ -121,3 +125,116 @@ def test_failing_fence_device_nobody_takes_over_until_it_works(
     assert node2_vip[0] > repaired
     metrics = lab.node("node2").exec("hactl", "status").stdout
     assert "node1: fenced" in metrics
+
+
+def test_watchdog_stand_in_is_fed_stops_when_stopped_and_gets_the_magic_close(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    lab = lab_factory(
+        config=fenced_template(tmp_path, "watchdog /var/lib/hacore/watchdog"), timing=FAST_TIMING
+    )
+    standin = WatchdogStandIn(lab.node("node1").path("/var/lib/hacore/watchdog"))
+    standin.start()
+    try:
+        lab.start()
+        lab.wait_serving("node1", timeout=10)
+        time.sleep(1.0)
+        now = time.monotonic()
+        assert standin.longest_gap(now - 1.0, now) < 0.5, "fed every keepalive (100 ms)"
+        node1 = lab.node("node1")
+        assert node1.daemon is not None
+        node1.daemon.signal(signal.SIGSTOP)  # a hung daemon
+        stopped = time.monotonic()
+        time.sleep(1.5)
+        assert standin.feeds(stopped + 0.2) == [], "a stopped daemon must not feed"
+        lab.thaw("node1")  # SIGCONT to the daemon and to its nsenter wrapper
+        _wait(lambda: standin.feeds(time.monotonic() - 0.3) != [], 5, "feeding again")
+        wd = status(lab, "node1")["fencing"]
+        assert (wd["watchdog"], wd["watchdog_open"]) == ("/var/lib/hacore/watchdog", True)
+        assert wd["watchdog_feeds"] > 10
+        assert not standin.magic_closed
+        lab.stop("node1")
+        _wait(lambda: standin.closed_at is not None, 5, "the daemon to close the watchdog")
+        assert standin.magic_closed, "a clean stop writes the magic 'V' before closing"
+        assert "Using watchdog device: /var/lib/hacore/watchdog" in lab.log("node1")
+    finally:
+        standin.stop()
+
+
+FAILFAST_CLIENT = """\
+#!/bin/sh
+# Runs until /var/lib/hacore/die appears, then dies abnormally (exit 1).
+while [ ! -e /var/lib/hacore/die ]; do sleep 0.1; done
+exit 1
+"""
+
+
+def test_failfast_client_death_fences_its_node_and_the_peer_takes_over(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    config = fenced_template(
+        tmp_path,
+        STONITH,
+        "fence_delay 0",
+        "failfast root /bin/sh /etc/ha.d/ffclient",
+        files={"ffclient": FAILFAST_CLIENT},
+    )
+    lab = lab_factory(config=config, timing=FAST_TIMING)
+    lab.start()
+    lab.wait_serving("node1", timeout=10)
+    assert lab.power is not None
+    prober = lab.watch(0.01)
+    died = time.monotonic()
+    lab.node("node1").path("/var/lib/hacore/die").write_text("")
+    lab.wait_serving("node2", timeout=15)
+    prober.stop()
+    assert lab.power.fenced()[0] == "node1", "node1 fenced itself through the device"
+    assert not lab.node("node1").up, "the lab's reset powered node1 off"
+    log = lab.log("node1")
+    assert "Rebooting system.  Reason: /bin/sh /etc/ha.d/ffclient" in log
+    assert "Managed /bin/sh /etc/ha.d/ffclient process exited with return code 1." in log
+    assert "Respawning client" not in log
+    answers = [p.result for p in prober.probes() if p.start > died]
+    assert "node1" not in answers[answers.index("node2") :], "never back on node1"
+
+
+def test_realtime_daemon_children_at_normal_priority(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    config = fenced_template(tmp_path, "realtime on", "rtprio 3", "respawn root /bin/sleep 600")
+    lab = lab_factory(config=config, timing=FAST_TIMING)
+    lab.start()
+    lab.wait_serving("node1", timeout=10)
+    node1 = lab.node("node1")
+    assert node1.daemon is not None and node1.daemon.pid is not None
+    daemon = node1.daemon.pid
+    assert policy_of(daemon) == os.SCHED_RR
+    assert os.sched_getparam(daemon).sched_priority == 3
+    assert "VmLck:" in (locked := Path(f"/proc/{daemon}/status").read_text())
+    assert not any(
+        line.startswith("VmLck:") and line.split()[1] == "0" for line in locked.splitlines()
+    ), "mlockall locked the daemon in memory"
+    spared = {daemon, *node1.holder_pids(), node1.daemon.popen.pid}
+    others = [pid for pid in node1.pids() if pid not in spared]
+    commands = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in others}
+    assert {"sleep", "python3"} <= commands, commands  # the respawn client, the web server
+    assert all(policy_of(pid) == os.SCHED_OTHER for pid in others)
+    assert status(lab, "node1")["fencing"]["realtime"] is True
+
+
+def test_tiebreaker_the_isolated_holder_does_not_shoot(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """node1 holds the VIP and loses both links: without a tiebreaker it would fence
+    node2 at once (it holds more) and serve nobody. With the ping node as tiebreaker it
+    stands still; node2, which still reaches the tiebreaker, fences it and serves."""
+    lab = _lab(lab_factory, tmp_path, STONITH, "fence_delay 1", "tiebreaker 10.0.0.2")
+    assert lab.power is not None
+    assert status(lab, "node1")["fencing"]["tiebreaker_reachable"] is True
+    lab.cut_link("node1", "eth1")
+    lab.cut_link("node1", "eth0")
+    lab.wait_serving("node2", timeout=15)
+    assert lab.power.fenced() == ["node1"]
+    assert [r.node for r in lab.power.resets] == ["node1"]
+    log = lab.log("node1")
+    assert "tiebreaker 10.0.0.2 is unreachable: not fencing, not taking over" in log
