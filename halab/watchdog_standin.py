@@ -9,6 +9,7 @@ The machine's real watchdog is never opened.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import select
 import threading
@@ -47,7 +48,7 @@ class WatchdogStandIn:
     def longest_gap(self, since: float, until: float) -> float:
         """The longest time without a feed between ``since`` and ``until``."""
         marks = [since, *(t for t in self.feeds(since) if t <= until), until]
-        return max(b - a for a, b in zip(marks, marks[1:], strict=False))
+        return max(b - a for a, b in itertools.pairwise(marks))
 
     @property
     def magic_closed(self) -> bool:
