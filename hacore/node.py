@@ -41,6 +41,7 @@ from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
 from hacore.failover import Failover, FailoverConfig
 from hacore.fencing import Fencer, FenceTarget, resolve_device
+from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
 from hacore.fencing.realtime import make_realtime
 from hacore.fencing.watchdog import Watchdog
 from hacore.generation import load_or_create_uuid, next_generation
@@ -71,7 +72,6 @@ FAILOVER_MESSAGES = frozenset(
     }
 )
 SHUTDOWN_TIMEOUT_S = 120.0
-DEFAULT_FENCE_DELAY_MS = 15000
 SELF_FENCE_STOP_S = 10.0  # failfast: how long the groups get to stop before we go
 EXIT_SELF_FENCED = 100  # Heartbeat's emergency shutdown exit code
 

@@ -36,6 +36,7 @@ from hacore.api import FenceDevice, FenceResult
 
 log = structlog.get_logger("hacore.fencing")
 
+DEFAULT_FENCE_DELAY_MS = 15000  # see the module doc: above an IPMI-class reset
 FIRST_RETRY_S = 1.0
 MAX_RETRY_S = 5.0  # Heartbeat retries a failed reset every 5 s
 
@@ -180,13 +181,19 @@ class Fencer:
             )
             self._set(target, FenceState.DELAYING)
             await asyncio.sleep(self.delay_s)
-        await self._reset_until_done(target, self.device)
+        await self._reset_until_done(target)
         self.host.deliver_death(node)
 
-    async def _reset_until_done(self, target: FenceTarget, device: FenceDevice) -> None:
+    async def _reset_until_done(self, target: FenceTarget) -> None:
+        """Reset until it works. Each attempt uses the device configured now, so a
+        reload that repairs a wrong device line takes effect at the next retry."""
         node = target.node
         backoff = FIRST_RETRY_S
         while True:
+            device = self.device
+            if device is None:  # STONITH removed by a reload: as if never configured
+                self._set(target, FenceState.IDLE)
+                return
             target.next_attempt_wall = None
             self._set(target, FenceState.FENCING)
             target.attempts += 1

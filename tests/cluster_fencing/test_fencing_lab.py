@@ -238,3 +238,19 @@ def test_tiebreaker_the_isolated_holder_does_not_shoot(
     assert [r.node for r in lab.power.resets] == ["node1"]
     log = lab.log("node1")
     assert "tiebreaker 10.0.0.2 is unreachable: not fencing, not taking over" in log
+
+
+def test_reload_repairs_a_wrong_device_line_while_the_reset_keeps_failing(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    wrong = "stonith_host * powersocket /var/lib/halab/wrong.sock"
+    lab = _lab(lab_factory, tmp_path, wrong, "fence_delay 0")
+    lab.kill("node1")
+    _wait(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
+    assert "wrong.sock" in fence_target(lab, "node2", "node1")["last_error"]
+    assert lab.client.serving_node() is None, "nobody serves while node1 is not fenced"
+    hacf = lab.node("node2").path("/etc/ha.d/ha.cf")
+    hacf.write_text(hacf.read_text().replace(wrong, STONITH))
+    assert lab.node("node2").exec("hactl", "reload").returncode == 0
+    lab.wait_serving("node2", timeout=15)
+    assert lab.power is not None and lab.power.fenced() == ["node1"]
