@@ -36,9 +36,3 @@ def fence_target(lab: Lab, observer: str, node: str) -> dict[str, Any]:
     targets = status(lab, observer)["fencing"]["targets"]
     found: dict[str, Any] = next(t for t in targets if t["node"] == node)
     return found
-
-
-def holder_changes(lab: Lab, since: float) -> list[tuple[float, frozenset[str]]]:
-    """The VIP sampler's changes after ``since`` (the first sampler of the lab)."""
-    sampler = lab._samplers[0]
-    return [(t, holders) for t, holders in sampler.changes if t >= since]
