@@ -35,6 +35,7 @@ log = structlog.get_logger("hacore.metrics")
 
 RESOURCE_ACTION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 HeartbeatAges = Callable[[], Mapping[str, float | None]]
+FENCE_STATES = ("idle", "waiting", "delaying", "fencing", "retrying", "fenced")
 _HELD_STATES = frozenset(
     {GroupState.STARTING, GroupState.RUNNING, GroupState.STOPPING, GroupState.FAILED}
 )
@@ -155,6 +156,42 @@ class Metrics:
         self._generation = Gauge(
             "hacore_generation", "This node's heartbeat generation (hg).", registry=r
         )
+        self._fence_attempts = Counter(
+            "hacore_fence_attempts",
+            "STONITH reset attempts against each node, by result (OK, bad, badhost).",
+            ["node", "result"],
+            registry=r,
+        )
+        self._fence_state = Gauge(
+            "hacore_fence_state",
+            "1 for each peer's current fencing state (idle, waiting, delaying, fencing, "
+            "retrying, fenced), 0 for the others.",
+            ["node", "state"],
+            registry=r,
+        )
+        self._fencing_device = Gauge(
+            "hacore_fencing_configured",
+            "1 with the STONITH device this node fences with; 0 without a device.",
+            ["device"],
+            registry=r,
+        )
+        self._self_fences = Counter(
+            "hacore_self_fences", "Times this node fenced itself (failfast).", registry=r
+        )
+        self._watchdog_open = Gauge(
+            "hacore_watchdog_open", "1 while the watchdog device is open (armed).", registry=r
+        )
+        self._watchdog_feeds = Counter(
+            "hacore_watchdog_feeds", "Writes to the watchdog device.", registry=r
+        )
+        self._tiebreaker = Gauge(
+            "hacore_tiebreaker_reachable",
+            "1 when the tiebreaker answered at the last check, 0 when not.",
+            registry=r,
+        )
+        self._realtime = Gauge(
+            "hacore_realtime", "1 when the daemon runs with SCHED_RR (ha.cf realtime).", registry=r
+        )
         self._ages = _HeartbeatAgeCollector()
         r.register(self._ages)
         self._children: dict[tuple[Any, ...], Any] = {}
@@ -218,6 +255,34 @@ class Metrics:
 
     def failover(self, group: str, from_node: str | None, to_node: str | None, reason: str) -> None:
         self._child(self._failovers, group, from_node or "", to_node or "", reason).inc()
+
+    def fence_attempt(self, node: str, result: str) -> None:
+        self._child(self._fence_attempts, node, result).inc()
+
+    def fence_state(self, node: str, state: str) -> None:
+        for word in FENCE_STATES:
+            self._child(self._fence_state, node, word).set(1 if word == state else 0)
+
+    def fencing_configured(self, device: str | None) -> None:
+        self._fencing_device.labels(device or "").set(1 if device else 0)
+
+    def self_fenced(self) -> None:
+        self._self_fences.inc()
+
+    def watchdog_open(self, is_open: bool) -> None:
+        self._watchdog_open.set(1 if is_open else 0)
+
+    def watchdog_fed(self, is_open: bool) -> None:
+        if is_open:
+            self._watchdog_feeds.inc()
+        else:
+            self._watchdog_open.set(0)
+
+    def tiebreaker(self, reachable: bool) -> None:
+        self._tiebreaker.set(1 if reachable else 0)
+
+    def realtime(self, on: bool) -> None:
+        self._realtime.set(1 if on else 0)
 
     def generation(self, value: int) -> None:
         self._generation.set(value)

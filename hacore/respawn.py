@@ -2,7 +2,9 @@
 
 A client starts after communication is up, in file order, and is stopped in reverse
 order at shutdown. Exit code 100 means "do not restart me"; a client that dies quickly
-more than ten times in a row is given up on ("respawning too fast"). A command whose
+more than ten times in a row is given up on ("respawning too fast"). A ``failfast``
+client that dies abnormally (a signal or a non-zero exit) is not restarted:
+``on_failfast`` makes the node fence itself. A command whose
 program is a known in-process helper (``ipfail``) runs as a supervised coroutine.
 """
 
@@ -14,7 +16,7 @@ import os
 import pwd
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import structlog
@@ -34,11 +36,17 @@ class Supervisor:
     """Runs every respawn client of ha.cf and restarts it by Heartbeat's rules."""
 
     def __init__(
-        self, clients: list[Respawn], helpers: Mapping[str, HelperType], cluster: Cluster
+        self,
+        clients: list[Respawn],
+        helpers: Mapping[str, HelperType],
+        cluster: Cluster,
+        on_failfast: Callable[[str], None] | None = None,
     ) -> None:
         self._clients = clients
         self._helpers = helpers
         self._cluster = cluster
+        self._on_failfast = on_failfast
+        self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._procs: dict[int, asyncio.subprocess.Process] = {}
 
@@ -47,6 +55,7 @@ class Supervisor:
             self._tasks.append(asyncio.ensure_future(self._supervise(index, client)))
 
     async def stop(self) -> None:
+        self._stopping = True
         for index in sorted(self._procs, reverse=True):
             proc = self._procs[index]
             if proc.returncode is None:
@@ -68,6 +77,13 @@ class Supervisor:
                 msg=f"Managed {client.command} process exited with return code {code}.",
                 code=code,
             )
+            if self._stopping:
+                return
+            if client.failfast and code != 0 and self._on_failfast is not None:
+                # Heartbeat's cl_reboot: an abnormal death of a failfast client fences
+                # this node (docs/protocol.md §11.1).
+                self._on_failfast(client.command)
+                return
             if code == NO_RESTART:
                 return
             quick = time.monotonic() - started < QUICK_RUN_S

@@ -86,6 +86,12 @@ class Hacore(_ForegroundStop):
 
     def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         _configure_ha_d(node, setup)
+        hacf = node.path("/etc/ha.d/ha.cf")
+        text = hacf.read_text()
+        if not any(line.split()[:1] == ["realtime"] for line in text.splitlines()):
+            # Heartbeat's default is realtime on; lab nodes share two cores with the
+            # tests, so the lab asks for it only where a config says so.
+            hacf.write_text(text + "realtime off\n")
 
     def start(self, node: LabNode) -> NodeProcess | None:
         node.daemon = node.spawn("hacored", "-c", "/etc/ha.d", log=_log(node, "hacored.out"))

@@ -26,6 +26,7 @@ from halab.configs import Timing, node_names, read_template, seed_template
 from halab.daemons import ClusterSetup, Daemon, Stopping, daemon_for
 from halab.labnode import LabNode, process_start_time
 from halab.netns import NetnsSet
+from halab.power import INSIDE_DIR, PowerSwitch
 from halab.state import WORKDIR_PARENT, WORKDIR_PREFIX, RunState, clean, clean_stale
 from halab.topology import VIP, Topology, node_addrs
 from halab.watcher import Prober, VipSampler, vip_holders
@@ -97,6 +98,7 @@ class Lab:
         self._stopped: set[str] = set()  # nodes whose daemon is meant to be down
         self._probers: list[Prober] = []
         self._samplers: list[VipSampler] = []
+        self.power: PowerSwitch | None = None
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -119,8 +121,11 @@ class Lab:
         self.state.save()  # before anything exists: a crash during build is cleanable
         try:
             self.topology.build()
+            self.power = PowerSwitch(self.workdir / "power", self._power_off)
+            self.power.start()
             for addr in self.setup.nodes:
                 node = LabNode(self.net, addr, self.workdir / addr.name)
+                node.shared[INSIDE_DIR] = self.power.directory
                 node.prepare_root()
                 self.nodes[addr.name] = node
                 self._power_on(node)
@@ -135,6 +140,8 @@ class Lab:
             sampler.stop()
         for prober in self._probers:
             prober.stop()
+        if self.power is not None:
+            self.power.stop()
         for node in self.nodes.values():
             node.shutdown()
         self.net.cleanup()
@@ -214,6 +221,13 @@ class Lab:
         """Crash ``name``: links down and SIGKILL of all its processes (anchors' B)."""
         self._stopped.add(name)
         faults.crash(self.node(name))
+
+    def _power_off(self, name: str) -> bool:
+        """The power switch's reset (from its thread): the node crashes."""
+        if name not in self.nodes:
+            return False
+        self.kill(name)
+        return True
 
     def freeze(self, name: str) -> None:
         faults.freeze(self.node(name))

@@ -4,7 +4,7 @@
 # the tests start what they need inside their own network namespaces.
 set -euo pipefail
 PKGS=(iproute2 iputils-ping socat net-tools procps psmisc curl tcpdump util-linux
-      apache2 heartbeat keepalived resource-agents iptables)
+      apache2 heartbeat keepalived resource-agents iptables cluster-glue fence-agents)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from hacore.api import ConfigError
 from hacore.config import values
 from hacore.config.apiauth import parse_apiauth
-from hacore.config.model import Respawn
+from hacore.config.model import Respawn, StonithLine
 
 if TYPE_CHECKING:
     from hacore.config.reader import DirectiveReader
@@ -231,13 +231,20 @@ def _log_badpack(r: DirectiveReader, value: str) -> None:
 def _watchdog(r: DirectiveReader, value: str) -> None:
     if "watchdog" in r.cf.parameters:
         raise ConfigError("Watchdog device multiply specified.")
+    if not value.startswith("/"):
+        raise ConfigError(f"Watchdog device [{value}] must be an absolute path")
+    r.cf.watchdog = Path(value)
+
+
+def _realtime(r: DirectiveReader, value: str) -> None:
+    r.cf.realtime = values.boolean(value, "realtime")
 
 
 def _rtprio(r: DirectiveReader, value: str) -> None:
     low = os.sched_get_priority_min(os.SCHED_FIFO)
     high = os.sched_get_priority_max(os.SCHED_FIFO)
     try:
-        values.integer(value, "rtprio", low, high)
+        r.cf.rtprio = values.integer(value, "rtprio", low, high)
     except ConfigError:
         raise ConfigError(f"Illegal realtime priority [{value}] ({low}..{high})") from None
 
@@ -307,16 +314,30 @@ def _apiauth(r: DirectiveReader, rest: str) -> None:
 
 
 def _stonith(r: DirectiveReader, rest: str) -> None:
-    if not rest.split():
+    """``stonith TYPE FILE``: the device's parameters are in FILE (``stonith -F``)."""
+    words = rest.split(None, 1)
+    if not words:
         raise ConfigError("No Stonith type given")
+    if len(words) < 2:
+        raise ConfigError(f"Invalid Stonith config file [] for {words[0]}")
+    path = Path(words[1].strip())
+    if not path.is_absolute():
+        path = r.cf.path.parent / path
+    if not path.is_file():
+        raise ConfigError(f"Invalid Stonith config file [{words[1].strip()}]")
+    r.cf.stonith.append(StonithLine(words[0], file=path, location=r.where))
 
 
 def _stonith_host(r: DirectiveReader, rest: str) -> None:
-    words = rest.split()
+    """``stonith_host FROM TYPE PARAMS…``: FROM (a node or ``*``) may use the device."""
+    words = rest.split(None, 2)
     if not words:
         raise ConfigError("No Stonith hostname argument given")
     if len(words) < 2:
         raise ConfigError("No Stonith type given")
+    params = words[2].strip() if len(words) > 2 else ""
+    line = StonithLine(words[1], params=params, source=words[0].lower(), location=r.where)
+    r.cf.stonith.append(line)
 
 
 # ---- the tables ----------------------------------------------------------------------
@@ -342,7 +363,7 @@ OPTIONS: dict[str, OptionHandler] = {
     "auto_failback": _auto_failback,
     "rtprio": _rtprio,
     "hbgenmethod": _hbgenmethod,
-    "realtime": _boolean("realtime"),
+    "realtime": _realtime,
     "debug": _debug,
     "msgfmt": _msgfmt,
     "use_logd": _use_logd,
@@ -385,9 +406,6 @@ RECORDED: dict[str, str] = {
 
 _PACEMAKER_ONLY = "it only matters to Pacemaker, which hacore does not run"
 NO_EFFECT: dict[str, str] = {
-    "watchdog": "hacore does not drive a watchdog device",
-    "rtprio": "hacore does not switch to realtime scheduling",
-    "realtime": "hacore does not switch to realtime scheduling",
     "conn_logd_time": "hacore has no logging daemon",
     "use_apphbd": "hacore does not register with apphbd",
     "syslogmsgfmt": "hacore formats its own log files (see log_format)",
@@ -398,8 +416,6 @@ NO_EFFECT: dict[str, str] = {
     "compression_threshold": "hacore does not compress the messages it sends",
     "traditional_compression": "hacore does not compress the messages it sends",
     "quorum_server": "quorum servers are not supported",
-    "stonith": "STONITH is not supported: no node will be fenced",
-    "stonith_host": "STONITH is not supported: no node will be fenced",
     "crm_daemon_dir": _PACEMAKER_ONLY,
     "crmd_spawns_pengine": _PACEMAKER_ONLY,
     "record_config_changes": _PACEMAKER_ONLY,

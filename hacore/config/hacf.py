@@ -34,6 +34,10 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "api_listen: clients are always authenticated)",
     "metrics_listen": "Serve Prometheus metrics over HTTP at ADDRESS:PORT",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
+    "fence_delay": "How long a node holding fewer groups than its dead peer waits before "
+    "fencing it, so that in a fence race the holder wins (default 15 s with STONITH; 0: off)",
+    "tiebreaker": "A ping or ping_group node: when the peer dies, only a node that still "
+    "reaches it fences and takes over (two-node clusters; off by default)",
 }
 
 _WHITESPACE = " \t\n\r\f"

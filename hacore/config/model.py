@@ -85,6 +85,23 @@ class Respawn:
 
 
 @dataclass(frozen=True)
+class StonithLine:
+    """``stonith TYPE FILE`` (``source`` None) or ``stonith_host FROM TYPE PARAMS…``.
+
+    ``source`` is the node allowed to use the device (lowercased) or ``*`` for any.
+    """
+
+    type: str
+    params: str = ""
+    file: Path | None = None
+    source: str | None = None
+    location: SourceLocation | None = None
+
+    def applies_to(self, node: str) -> bool:
+        return self.source in (None, "*", node)
+
+
+@dataclass(frozen=True)
 class ApiAuth:
     """``apiauth CLIENT uid=a,b gid=c``: who may use the API as CLIENT."""
 
@@ -105,6 +122,10 @@ class Extensions:
     api_tls_ca: Path | None = None
     metrics_listen: str | None = None  # metrics_listen ADDR:PORT
     log_format: Literal["text", "json"] = "text"
+    # fence_delay TIME: how long a node that holds fewer groups than its dead peer waits
+    # before fencing it (None: DEFAULT_FENCE_DELAY_MS when a STONITH device is set).
+    fence_delay_ms: int | None = None
+    tiebreaker: str | None = None  # tiebreaker PINGNODE (off by default)
 
 
 @dataclass
@@ -136,6 +157,10 @@ class HaCf:
     logfacility: str | None = None  # None = unset; "none" = syslog off
     use_logd: bool | None = None
     respawn: list[Respawn] = field(default_factory=list)
+    stonith: list[StonithLine] = field(default_factory=list)  # every line, in file order
+    watchdog: Path | None = None
+    realtime: bool = True  # Heartbeat's default
+    rtprio: int | None = None  # None: the lowest realtime priority, as cl_make_realtime
     apiauth: dict[str, ApiAuth] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # env NAME=VAL; children see HA_NAME
     # Every directive as written (name -> text after the name, last occurrence wins).
@@ -210,3 +235,10 @@ class ClusterConfig:
     @property
     def warnings(self) -> list[ConfigWarning]:
         return self.hacf.warnings
+
+    @property
+    def stonith(self) -> StonithLine | None:
+        """The device this node fences with: Heartbeat keeps one, the last line that
+        applies to it (``stonith``, or ``stonith_host`` naming it or ``*``)."""
+        lines = [line for line in self.hacf.stonith if line.applies_to(self.local_node)]
+        return lines[-1] if lines else None

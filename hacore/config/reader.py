@@ -101,6 +101,8 @@ class DirectiveReader:
             raise ConfigError(f"log_format [{value}] must be text or json")
         elif directive == "api_socket" and not value.startswith("/"):
             raise ConfigError(f"api_socket [{value}] must be an absolute path")
+        elif directive == "fence_delay":
+            values.msec(value, "fence_delay")
         self.extensions[directive] = value
 
     def medium(self, keyword: str, rest: str) -> None:

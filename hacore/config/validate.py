@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from hacore.api import ConfigError, SourceLocation
+from hacore.config import values
 from hacore.config.apiauth import DEFAULT_APIAUTH
 from hacore.config.model import ConfigWarning, Extensions
 from hacore.config.reader import DirectiveReader
@@ -177,7 +178,21 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         api_tls_ca=_path(ext.get("api_tls_ca")),
         metrics_listen=ext.get("metrics_listen"),
         log_format=log_format,
+        fence_delay_ms=values.msec(ext["fence_delay"], "fence_delay")
+        if "fence_delay" in ext
+        else None,
+        tiebreaker=ext["tiebreaker"].lower() if "tiebreaker" in ext else None,
     )
+    tiebreaker = r.cf.extensions.tiebreaker
+    if tiebreaker is not None and tiebreaker not in {p.name for p in r.cf.ping_nodes}:
+        problems.append(
+            ConfigError(
+                f"tiebreaker [{tiebreaker}] must name a ping or ping_group node of ha.cf",
+                _at(r, "tiebreaker"),
+            )
+        )
+    if tiebreaker is not None and len(r.cf.nodes) != 2:
+        _warn(r, "tiebreaker only applies to two-node clusters: ignored", "tiebreaker")
     return problems
 
 

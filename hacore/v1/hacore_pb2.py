@@ -25,23 +25,23 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16hacore/v1/hacore.proto\x12\thacore.v1\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\x04Link\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\"\xa0\x02\n\x04Node\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12!\n\x04type\x18\x03 \x01(\x0e\x32\x13.hacore.v1.NodeType\x12\x1e\n\x05links\x18\x04 \x03(\x0b\x32\x0f.hacore.v1.Link\x12\x17\n\ngeneration\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12#\n\x16last_heard_ago_seconds\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12)\n\x05since\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05local\x18\x08 \x01(\x08\x42\r\n\x0b_generationB\x19\n\x17_last_heard_ago_seconds\"\xb3\x01\n\rResourceGroup\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x11\n\tresources\x18\x02 \x03(\t\x12\x11\n\tpreferred\x18\x03 \x01(\t\x12\x13\n\x06holder\x18\x04 \x01(\tH\x00\x88\x01\x01\x12$\n\x05state\x18\x05 \x01(\x0e\x32\x15.hacore.v1.GroupState\x12)\n\x05since\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\n\x07_holder\"\x92\x02\n\rClusterStatus\x12\x12\n\nlocal_node\x18\x01 \x01(\t\x12\x1e\n\x05nodes\x18\x02 \x03(\x0b\x32\x0f.hacore.v1.Node\x12(\n\x06groups\x18\x03 \x03(\x0b\x32\x18.hacore.v1.ResourceGroup\x12\x12\n\ngeneration\x18\x04 \x01(\x04\x12\x15\n\rauto_failback\x18\x05 \x01(\t\x12\x14\n\x0ckeepalive_ms\x18\x06 \x01(\r\x12\x13\n\x0b\x64\x65\x61\x64time_ms\x18\x07 \x01(\r\x12\x12\n\nconfig_dir\x18\x08 \x01(\t\x12\x0f\n\x07version\x18\t \x01(\t\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x12\n\x10GetStatusRequest\"1\n\x0eStandbyRequest\x12\x1f\n\x05scope\x18\x01 \x01(\x0e\x32\x10.hacore.v1.Scope\"2\n\x0fTakeoverRequest\x12\x1f\n\x05scope\x18\x01 \x01(\x0e\x32\x10.hacore.v1.Scope\"Q\n\x0cMoveResponse\x12(\n\x06status\x18\x01 \x01(\x0b\x32\x18.hacore.v1.ClusterStatus\x12\x17\n\x0f\x65lapsed_seconds\x18\x02 \x01(\x01\"\x0f\n\rReloadRequest\"\"\n\x0eReloadResponse\x12\x10\n\x08warnings\x18\x01 \x03(\t\"\x0e\n\x0cWatchRequest\"\xad\x01\n\x0fNodeStatusEvent\x12\x0c\n\x04node\x18\x01 \x01(\t\x12)\n\nold_status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12)\n\nnew_status\x18\x03 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12\x17\n\ngeneration\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x05 \x01(\tB\r\n\x0b_generation\"\x83\x01\n\x0fLinkStatusEvent\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\x0c\n\x04link\x18\x02 \x01(\t\x12)\n\nold_status\x18\x03 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\x12)\n\nnew_status\x18\x04 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\"q\n\nGroupEvent\x12\r\n\x05group\x18\x01 \x01(\t\x12\x13\n\x06holder\x18\x02 \x01(\tH\x00\x88\x01\x01\x12$\n\x05state\x18\x03 \x01(\x0e\x32\x15.hacore.v1.GroupState\x12\x0e\n\x06reason\x18\x04 \x01(\tB\t\n\x07_holder\"v\n\rFailoverEvent\x12\r\n\x05group\x18\x01 \x01(\t\x12\x16\n\tfrom_node\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07to_node\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06reason\x18\x04 \x01(\tB\x0c\n\n_from_nodeB\n\n\x08_to_node\"\x1b\n\nEventsLost\x12\r\n\x05\x63ount\x18\x01 \x01(\x04\"\xa3\x02\n\x05\x45vent\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0bnode_status\x18\x02 \x01(\x0b\x32\x1a.hacore.v1.NodeStatusEventH\x00\x12\x31\n\x0blink_status\x18\x03 \x01(\x0b\x32\x1a.hacore.v1.LinkStatusEventH\x00\x12&\n\x05group\x18\x04 \x01(\x0b\x32\x15.hacore.v1.GroupEventH\x00\x12,\n\x08\x66\x61ilover\x18\x05 \x01(\x0b\x32\x18.hacore.v1.FailoverEventH\x00\x12,\n\x0b\x65vents_lost\x18\x06 \x01(\x0b\x32\x15.hacore.v1.EventsLostH\x00\x42\x06\n\x04kind*\x97\x01\n\nNodeStatus\x12\x1b\n\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_STATUS_INIT\x10\x01\x12\x12\n\x0eNODE_STATUS_UP\x10\x02\x12\x16\n\x12NODE_STATUS_ACTIVE\x10\x03\x12\x14\n\x10NODE_STATUS_DEAD\x10\x04\x12\x14\n\x10NODE_STATUS_PING\x10\x05*S\n\nLinkStatus\x12\x1b\n\x17LINK_STATUS_UNSPECIFIED\x10\x00\x12\x12\n\x0eLINK_STATUS_UP\x10\x01\x12\x14\n\x10LINK_STATUS_DEAD\x10\x02*O\n\x08NodeType\x12\x19\n\x15NODE_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_TYPE_NORMAL\x10\x01\x12\x12\n\x0eNODE_TYPE_PING\x10\x02*\xa7\x01\n\nGroupState\x12\x1b\n\x17GROUP_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13GROUP_STATE_STOPPED\x10\x01\x12\x18\n\x14GROUP_STATE_STARTING\x10\x02\x12\x17\n\x13GROUP_STATE_RUNNING\x10\x03\x12\x18\n\x14GROUP_STATE_STOPPING\x10\x04\x12\x16\n\x12GROUP_STATE_FAILED\x10\x05*Q\n\x05Scope\x12\x15\n\x11SCOPE_UNSPECIFIED\x10\x00\x12\r\n\tSCOPE_ALL\x10\x01\x12\x0f\n\x0bSCOPE_LOCAL\x10\x02\x12\x11\n\rSCOPE_FOREIGN\x10\x03\x32\xc2\x02\n\x07\x43luster\x12\x42\n\tGetStatus\x12\x1b.hacore.v1.GetStatusRequest\x1a\x18.hacore.v1.ClusterStatus\x12=\n\x07Standby\x12\x19.hacore.v1.StandbyRequest\x1a\x17.hacore.v1.MoveResponse\x12?\n\x08Takeover\x12\x1a.hacore.v1.TakeoverRequest\x1a\x17.hacore.v1.MoveResponse\x12=\n\x06Reload\x12\x18.hacore.v1.ReloadRequest\x1a\x19.hacore.v1.ReloadResponse\x12\x34\n\x05Watch\x12\x17.hacore.v1.WatchRequest\x1a\x10.hacore.v1.Event0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16hacore/v1/hacore.proto\x12\thacore.v1\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\x04Link\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\"\xa0\x02\n\x04Node\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x06status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12!\n\x04type\x18\x03 \x01(\x0e\x32\x13.hacore.v1.NodeType\x12\x1e\n\x05links\x18\x04 \x03(\x0b\x32\x0f.hacore.v1.Link\x12\x17\n\ngeneration\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12#\n\x16last_heard_ago_seconds\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12)\n\x05since\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05local\x18\x08 \x01(\x08\x42\r\n\x0b_generationB\x19\n\x17_last_heard_ago_seconds\"\xb3\x01\n\rResourceGroup\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x11\n\tresources\x18\x02 \x03(\t\x12\x11\n\tpreferred\x18\x03 \x01(\t\x12\x13\n\x06holder\x18\x04 \x01(\tH\x00\x88\x01\x01\x12$\n\x05state\x18\x05 \x01(\x0e\x32\x15.hacore.v1.GroupState\x12)\n\x05since\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\n\x07_holder\"\xb7\x02\n\rClusterStatus\x12\x12\n\nlocal_node\x18\x01 \x01(\t\x12\x1e\n\x05nodes\x18\x02 \x03(\x0b\x32\x0f.hacore.v1.Node\x12(\n\x06groups\x18\x03 \x03(\x0b\x32\x18.hacore.v1.ResourceGroup\x12\x12\n\ngeneration\x18\x04 \x01(\x04\x12\x15\n\rauto_failback\x18\x05 \x01(\t\x12\x14\n\x0ckeepalive_ms\x18\x06 \x01(\r\x12\x13\n\x0b\x64\x65\x61\x64time_ms\x18\x07 \x01(\r\x12\x12\n\nconfig_dir\x18\x08 \x01(\t\x12\x0f\n\x07version\x18\t \x01(\t\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x07\x66\x65ncing\x18\x0b \x01(\x0b\x32\x12.hacore.v1.Fencing\"\xe9\x01\n\x0b\x46\x65nceTarget\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\r\x12\x10\n\x08\x66\x61ilures\x18\x04 \x01(\r\x12\x18\n\x0blast_result\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nlast_error\x18\x06 \x01(\t\x12)\n\x05since\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cnext_attempt\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x0e\n\x0c_last_result\"\xb2\x02\n\x07\x46\x65ncing\x12\x13\n\x06\x64\x65vice\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x15\n\rdelay_seconds\x18\x02 \x01(\x01\x12\'\n\x07targets\x18\x03 \x03(\x0b\x32\x16.hacore.v1.FenceTarget\x12\x17\n\ntiebreaker\x18\x04 \x01(\tH\x01\x88\x01\x01\x12!\n\x14tiebreaker_reachable\x18\x05 \x01(\x08H\x02\x88\x01\x01\x12\x15\n\x08watchdog\x18\x06 \x01(\tH\x03\x88\x01\x01\x12\x15\n\rwatchdog_open\x18\x07 \x01(\x08\x12\x16\n\x0ewatchdog_feeds\x18\x08 \x01(\x04\x12\x10\n\x08realtime\x18\t \x01(\x08\x42\t\n\x07_deviceB\r\n\x0b_tiebreakerB\x17\n\x15_tiebreaker_reachableB\x0b\n\t_watchdog\"\x12\n\x10GetStatusRequest\"1\n\x0eStandbyRequest\x12\x1f\n\x05scope\x18\x01 \x01(\x0e\x32\x10.hacore.v1.Scope\"2\n\x0fTakeoverRequest\x12\x1f\n\x05scope\x18\x01 \x01(\x0e\x32\x10.hacore.v1.Scope\"Q\n\x0cMoveResponse\x12(\n\x06status\x18\x01 \x01(\x0b\x32\x18.hacore.v1.ClusterStatus\x12\x17\n\x0f\x65lapsed_seconds\x18\x02 \x01(\x01\"\x0f\n\rReloadRequest\"\"\n\x0eReloadResponse\x12\x10\n\x08warnings\x18\x01 \x03(\t\"\x0e\n\x0cWatchRequest\"\xad\x01\n\x0fNodeStatusEvent\x12\x0c\n\x04node\x18\x01 \x01(\t\x12)\n\nold_status\x18\x02 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12)\n\nnew_status\x18\x03 \x01(\x0e\x32\x15.hacore.v1.NodeStatus\x12\x17\n\ngeneration\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x05 \x01(\tB\r\n\x0b_generation\"\x83\x01\n\x0fLinkStatusEvent\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\x0c\n\x04link\x18\x02 \x01(\t\x12)\n\nold_status\x18\x03 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\x12)\n\nnew_status\x18\x04 \x01(\x0e\x32\x15.hacore.v1.LinkStatus\"q\n\nGroupEvent\x12\r\n\x05group\x18\x01 \x01(\t\x12\x13\n\x06holder\x18\x02 \x01(\tH\x00\x88\x01\x01\x12$\n\x05state\x18\x03 \x01(\x0e\x32\x15.hacore.v1.GroupState\x12\x0e\n\x06reason\x18\x04 \x01(\tB\t\n\x07_holder\"v\n\rFailoverEvent\x12\r\n\x05group\x18\x01 \x01(\t\x12\x16\n\tfrom_node\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07to_node\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06reason\x18\x04 \x01(\tB\x0c\n\n_from_nodeB\n\n\x08_to_node\"\x1b\n\nEventsLost\x12\r\n\x05\x63ount\x18\x01 \x01(\x04\"\xa3\x02\n\x05\x45vent\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0bnode_status\x18\x02 \x01(\x0b\x32\x1a.hacore.v1.NodeStatusEventH\x00\x12\x31\n\x0blink_status\x18\x03 \x01(\x0b\x32\x1a.hacore.v1.LinkStatusEventH\x00\x12&\n\x05group\x18\x04 \x01(\x0b\x32\x15.hacore.v1.GroupEventH\x00\x12,\n\x08\x66\x61ilover\x18\x05 \x01(\x0b\x32\x18.hacore.v1.FailoverEventH\x00\x12,\n\x0b\x65vents_lost\x18\x06 \x01(\x0b\x32\x15.hacore.v1.EventsLostH\x00\x42\x06\n\x04kind*\x97\x01\n\nNodeStatus\x12\x1b\n\x17NODE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_STATUS_INIT\x10\x01\x12\x12\n\x0eNODE_STATUS_UP\x10\x02\x12\x16\n\x12NODE_STATUS_ACTIVE\x10\x03\x12\x14\n\x10NODE_STATUS_DEAD\x10\x04\x12\x14\n\x10NODE_STATUS_PING\x10\x05*S\n\nLinkStatus\x12\x1b\n\x17LINK_STATUS_UNSPECIFIED\x10\x00\x12\x12\n\x0eLINK_STATUS_UP\x10\x01\x12\x14\n\x10LINK_STATUS_DEAD\x10\x02*O\n\x08NodeType\x12\x19\n\x15NODE_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_TYPE_NORMAL\x10\x01\x12\x12\n\x0eNODE_TYPE_PING\x10\x02*\xa7\x01\n\nGroupState\x12\x1b\n\x17GROUP_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13GROUP_STATE_STOPPED\x10\x01\x12\x18\n\x14GROUP_STATE_STARTING\x10\x02\x12\x17\n\x13GROUP_STATE_RUNNING\x10\x03\x12\x18\n\x14GROUP_STATE_STOPPING\x10\x04\x12\x16\n\x12GROUP_STATE_FAILED\x10\x05*Q\n\x05Scope\x12\x15\n\x11SCOPE_UNSPECIFIED\x10\x00\x12\r\n\tSCOPE_ALL\x10\x01\x12\x0f\n\x0bSCOPE_LOCAL\x10\x02\x12\x11\n\rSCOPE_FOREIGN\x10\x03\x32\xc2\x02\n\x07\x43luster\x12\x42\n\tGetStatus\x12\x1b.hacore.v1.GetStatusRequest\x1a\x18.hacore.v1.ClusterStatus\x12=\n\x07Standby\x12\x19.hacore.v1.StandbyRequest\x1a\x17.hacore.v1.MoveResponse\x12?\n\x08Takeover\x12\x1a.hacore.v1.TakeoverRequest\x1a\x17.hacore.v1.MoveResponse\x12=\n\x06Reload\x12\x18.hacore.v1.ReloadRequest\x1a\x19.hacore.v1.ReloadResponse\x12\x34\n\x05Watch\x12\x17.hacore.v1.WatchRequest\x1a\x10.hacore.v1.Event0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'hacore.v1.hacore_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_NODESTATUS']._serialized_start=2025
-  _globals['_NODESTATUS']._serialized_end=2176
-  _globals['_LINKSTATUS']._serialized_start=2178
-  _globals['_LINKSTATUS']._serialized_end=2261
-  _globals['_NODETYPE']._serialized_start=2263
-  _globals['_NODETYPE']._serialized_end=2342
-  _globals['_GROUPSTATE']._serialized_start=2345
-  _globals['_GROUPSTATE']._serialized_end=2512
-  _globals['_SCOPE']._serialized_start=2514
-  _globals['_SCOPE']._serialized_end=2595
+  _globals['_NODESTATUS']._serialized_start=2607
+  _globals['_NODESTATUS']._serialized_end=2758
+  _globals['_LINKSTATUS']._serialized_start=2760
+  _globals['_LINKSTATUS']._serialized_end=2843
+  _globals['_NODETYPE']._serialized_start=2845
+  _globals['_NODETYPE']._serialized_end=2924
+  _globals['_GROUPSTATE']._serialized_start=2927
+  _globals['_GROUPSTATE']._serialized_end=3094
+  _globals['_SCOPE']._serialized_start=3096
+  _globals['_SCOPE']._serialized_end=3177
   _globals['_LINK']._serialized_start=70
   _globals['_LINK']._serialized_end=129
   _globals['_NODE']._serialized_start=132
@@ -49,33 +49,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESOURCEGROUP']._serialized_start=423
   _globals['_RESOURCEGROUP']._serialized_end=602
   _globals['_CLUSTERSTATUS']._serialized_start=605
-  _globals['_CLUSTERSTATUS']._serialized_end=879
-  _globals['_GETSTATUSREQUEST']._serialized_start=881
-  _globals['_GETSTATUSREQUEST']._serialized_end=899
-  _globals['_STANDBYREQUEST']._serialized_start=901
-  _globals['_STANDBYREQUEST']._serialized_end=950
-  _globals['_TAKEOVERREQUEST']._serialized_start=952
-  _globals['_TAKEOVERREQUEST']._serialized_end=1002
-  _globals['_MOVERESPONSE']._serialized_start=1004
-  _globals['_MOVERESPONSE']._serialized_end=1085
-  _globals['_RELOADREQUEST']._serialized_start=1087
-  _globals['_RELOADREQUEST']._serialized_end=1102
-  _globals['_RELOADRESPONSE']._serialized_start=1104
-  _globals['_RELOADRESPONSE']._serialized_end=1138
-  _globals['_WATCHREQUEST']._serialized_start=1140
-  _globals['_WATCHREQUEST']._serialized_end=1154
-  _globals['_NODESTATUSEVENT']._serialized_start=1157
-  _globals['_NODESTATUSEVENT']._serialized_end=1330
-  _globals['_LINKSTATUSEVENT']._serialized_start=1333
-  _globals['_LINKSTATUSEVENT']._serialized_end=1464
-  _globals['_GROUPEVENT']._serialized_start=1466
-  _globals['_GROUPEVENT']._serialized_end=1579
-  _globals['_FAILOVEREVENT']._serialized_start=1581
-  _globals['_FAILOVEREVENT']._serialized_end=1699
-  _globals['_EVENTSLOST']._serialized_start=1701
-  _globals['_EVENTSLOST']._serialized_end=1728
-  _globals['_EVENT']._serialized_start=1731
-  _globals['_EVENT']._serialized_end=2022
-  _globals['_CLUSTER']._serialized_start=2598
-  _globals['_CLUSTER']._serialized_end=2920
+  _globals['_CLUSTERSTATUS']._serialized_end=916
+  _globals['_FENCETARGET']._serialized_start=919
+  _globals['_FENCETARGET']._serialized_end=1152
+  _globals['_FENCING']._serialized_start=1155
+  _globals['_FENCING']._serialized_end=1461
+  _globals['_GETSTATUSREQUEST']._serialized_start=1463
+  _globals['_GETSTATUSREQUEST']._serialized_end=1481
+  _globals['_STANDBYREQUEST']._serialized_start=1483
+  _globals['_STANDBYREQUEST']._serialized_end=1532
+  _globals['_TAKEOVERREQUEST']._serialized_start=1534
+  _globals['_TAKEOVERREQUEST']._serialized_end=1584
+  _globals['_MOVERESPONSE']._serialized_start=1586
+  _globals['_MOVERESPONSE']._serialized_end=1667
+  _globals['_RELOADREQUEST']._serialized_start=1669
+  _globals['_RELOADREQUEST']._serialized_end=1684
+  _globals['_RELOADRESPONSE']._serialized_start=1686
+  _globals['_RELOADRESPONSE']._serialized_end=1720
+  _globals['_WATCHREQUEST']._serialized_start=1722
+  _globals['_WATCHREQUEST']._serialized_end=1736
+  _globals['_NODESTATUSEVENT']._serialized_start=1739
+  _globals['_NODESTATUSEVENT']._serialized_end=1912
+  _globals['_LINKSTATUSEVENT']._serialized_start=1915
+  _globals['_LINKSTATUSEVENT']._serialized_end=2046
+  _globals['_GROUPEVENT']._serialized_start=2048
+  _globals['_GROUPEVENT']._serialized_end=2161
+  _globals['_FAILOVEREVENT']._serialized_start=2163
+  _globals['_FAILOVEREVENT']._serialized_end=2281
+  _globals['_EVENTSLOST']._serialized_start=2283
+  _globals['_EVENTSLOST']._serialized_end=2310
+  _globals['_EVENT']._serialized_start=2313
+  _globals['_EVENT']._serialized_end=2604
+  _globals['_CLUSTER']._serialized_start=3180
+  _globals['_CLUSTER']._serialized_end=3502
 # @@protoc_insertion_point(module_scope)

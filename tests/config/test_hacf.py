@@ -373,16 +373,11 @@ def test_pacemaker_twice_and_ordering(tmp_path: Path, registry: PluginRegistry) 
     [
         "coredumps true",
         "coreroot /var/lib/heartbeat/cores",
-        "realtime on",
-        "rtprio 5",
         "memreserve 6500",
         "conn_logd_time 60",
         "compression bz2",
         "compression_threshold 20",
         "traditional_compression on",
-        "watchdog /dev/watchdog",
-        "stonith baytech /etc/ha.d/conf/stonith.baytech",
-        "stonith_host * baytech 10.0.0.3 mylogin mysecretpassword",
         "use_apphbd no",
         "syslogmsgfmt false",
         "record_config_changes on",
@@ -567,7 +562,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert cf.warnings == []
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
-        "metrics_listen", "log_format",
+        "metrics_listen", "log_format", "fence_delay", "tiebreaker",
     }  # fmt: skip
 
 

@@ -53,7 +53,7 @@ def dashboard_exprs() -> list[str]:
 def test_alert_rules_pass_promtool_check() -> None:
     result = run_promtool("check", "rules", str(ALERTS))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 8 rules found" in result.stdout
+    assert "SUCCESS: 9 rules found" in result.stdout
 
 
 ALERT_TESTS = Path(__file__).parent / "control_alerts_test.yml"

@@ -52,6 +52,14 @@ def populated(local: str = "node1") -> Metrics:
     m.failover("IPaddr::10.0.0.61", None, "node1", "initial")
     m.generation(12)
     m.set_last_heard_source(lambda: {"node2": 0.5, "10.0.0.2": None})
+    m.fencing_configured("external/ipmi")
+    m.fence_attempt("node2", "bad")
+    m.fence_state("node2", "retrying")
+    m.self_fenced()
+    m.watchdog_open(True)
+    m.watchdog_fed(True)
+    m.tiebreaker(False)
+    m.realtime(True)
     return m
 
 
@@ -220,3 +228,17 @@ def test_bad_listen_address() -> None:
         with pytest.raises(ConfigError, match="metrics_listen"):
             MetricsServer(Metrics("n"), bad)
     assert MetricsServer(Metrics("n"), "[::1]:9100").port == 9100
+
+
+def test_fencing_metrics() -> None:
+    m = Metrics("node1", version="9.9.9")
+    m.fence_state("node2", "fencing")
+    m.fence_state("node2", "fenced")
+    m.fence_attempt("node2", "bad")
+    m.fence_attempt("node2", "OK")
+    m.fencing_configured("powersocket /var/lib/halab/power.sock")
+    body = m.render()[0].decode()
+    assert 'hacore_fence_state{node="node2",state="fenced"} 1.0' in body
+    assert 'hacore_fence_state{node="node2",state="fencing"} 0.0' in body
+    assert 'hacore_fence_attempts_total{node="node2",result="bad"} 1.0' in body
+    assert 'hacore_fencing_configured{device="powersocket /var/lib/halab/power.sock"} 1.0' in body
