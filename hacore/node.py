@@ -430,7 +430,7 @@ class Node:
     def _may_fence(self, node: str) -> bool:
         """A peer that shut down cleanly (shutdone) left nothing behind to fence, and a
         node that is stopping or fencing itself takes nothing over."""
-        return not (self._stopping or self._self_fencing or self.failover.peer.left)
+        return not (self._stopping or self._self_fencing or self.failover.peer_left)
 
     def fence_delay_needed(self, node: str) -> bool:
         """The side holding fewer groups gives way; on a tie, the later ``node`` line."""

@@ -17,6 +17,10 @@ import pytest
 from hacore.api import (
     AuthMethod,
     ClusterMessage,
+    ConfigError,
+    FenceDevice,
+    FenceRequest,
+    FenceResult,
     GroupChanged,
     GroupState,
     HelperType,
@@ -35,7 +39,8 @@ from hacore.api import (
 from hacore.config.authkeys import parse_authkeys
 from hacore.config.hacf import parse_hacf
 from hacore.config.haresources import parse_haresources
-from hacore.config.model import Respawn
+from hacore.config.model import Respawn, StonithLine
+from hacore.fencing.devices import resolve_device
 from hacore.hookspecs import hookimpl
 from hacore.plugins import PluginError, call_observers, load_plugins
 from hacore.respawn import Supervisor
@@ -278,3 +283,29 @@ def test_hook_wrappers_are_refused_at_load() -> None:
 
     with pytest.raises(PluginError, match="hook wrapper"):
         load_plugins(extra=[Wrapper()], autoload=False)
+
+
+async def test_hook_hacore_fence_device() -> None:
+    """A stonith line's TYPE picks the plugin's device; the first non-None answer wins."""
+    reset: list[str] = []
+
+    class Power(FenceDevice):
+        async def reset(self, node: str) -> FenceResult:
+            reset.append(f"{self.request.params}:{node}")
+            return FenceResult.OK
+
+    class Declines:
+        @hookimpl(tryfirst=True)
+        def hacore_fence_device(self, request: FenceRequest) -> FenceDevice | None:
+            return None
+
+    class Provides:
+        @hookimpl
+        def hacore_fence_device(self, request: FenceRequest) -> FenceDevice | None:
+            return Power(request) if request.type == "testpower" else None
+
+    registry = load_plugins(extra=[Provides(), Declines()], autoload=False)
+    device = resolve_device(registry, StonithLine("testpower", "socket-1", source="*"))
+    assert await device.reset("node2") == FenceResult.OK and reset == ["socket-1:node2"]
+    with pytest.raises(ConfigError, match=r"Invalid Stonith type \[nosuch\]"):
+        resolve_device(registry, StonithLine("nosuch", "", source="*"))

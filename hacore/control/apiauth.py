@@ -29,7 +29,6 @@ API_CLIENT = "hactl"
 CASUAL_CLIENT = "anon"
 
 
-
 @dataclass(frozen=True)
 class PeerCredentials:
     """The kernel's word on who is at the other end of a unix socket."""

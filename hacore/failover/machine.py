@@ -164,6 +164,11 @@ class Failover:
         """Heartbeat's other_is_stable."""
         return self._rules.peer.stable
 
+    @property
+    def peer_left(self) -> bool:
+        """The peer shut down cleanly (it sent shutdone): it left nothing behind to fence."""
+        return self._rules.peer.left
+
     # ------------------------------------------------------------------ the loop
 
     def _input(self, now: float, *events: Ctx) -> list[Action]:
