@@ -32,6 +32,7 @@ READ_TIMEOUT = 10.0
 RELOAD_TIMEOUT = 60.0
 MOVE_TIMEOUT = 600.0
 WATCH_SETUP_TIMEOUT = 2.0
+COMPLETION_TIMEOUT = 2.0
 SCOPES = {"all": pb.SCOPE_ALL, "local": pb.SCOPE_LOCAL, "foreign": pb.SCOPE_FOREIGN}
 
 Command = Callable[[argparse.Namespace, Endpoint], Coroutine[Any, Any, Exit]]
@@ -51,11 +52,13 @@ def _json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
 
-async def _status(options: argparse.Namespace, endpoint: Endpoint) -> pb.ClusterStatus:
+async def _status(
+    options: argparse.Namespace, endpoint: Endpoint, default_timeout: float = READ_TIMEOUT
+) -> pb.ClusterStatus:
     async with endpoint.channel() as channel:
         try:
             result: pb.ClusterStatus = await stub(channel).GetStatus(
-                pb.GetStatusRequest(), timeout=options.timeout or READ_TIMEOUT
+                pb.GetStatusRequest(), timeout=options.timeout or default_timeout
             )
         except grpc.aio.AioRpcError as exc:
             raise rpc_failure(exc, endpoint, "status") from None
@@ -115,7 +118,9 @@ async def cmd_completion(options: argparse.Namespace, endpoint: Endpoint) -> Exi
     if options.what == "bash":
         sys.stdout.write(completion.bash_script(build_parser()))
         return Exit.OK
-    _out(completion.names(await _status(options, endpoint), options.what))
+    # a shell waiting on <Tab> must not hang for the read commands' 10 s
+    status = await _status(options, endpoint, default_timeout=COMPLETION_TIMEOUT)
+    _out(completion.names(status, options.what))
     return Exit.OK
 
 
