@@ -117,6 +117,7 @@ def test_heartbeat_pair_migrated_node_by_node_and_rolled_back(lab_factory: LabFa
         state[step.node] = (generation, uuid)
 
     print("\n" + "\n".join(report))
+    assert all(len(holders) <= 1 for _, holders in sampler.changes), sampler.changes
     assert [lab.daemon_of(name).kind for name in ("node1", "node2")] == ["heartbeat", "hacore"]
     for name in PEER:
         log = lab.log(name)
