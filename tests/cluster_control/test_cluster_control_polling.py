@@ -26,6 +26,8 @@ def test_polling_status_adds_no_info_lines_but_a_move_is_logged(control_lab: Con
     added = ha_log.read_text().splitlines()[before:]
     assert [line for line in added if ": info: " in line] == []
     assert not any("api_call" in line for line in added)
+    # still traceable: ha.cf's debugfile has every call
+    assert control_lab.lab.log("node1", "ha-debug").count("api_call method=GetStatus") >= POLLS
 
     # what an operator does is still in the log, at info level
     moved = hactl(node, "standby")
