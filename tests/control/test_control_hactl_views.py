@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
-from control_support import Hactl, run_hactl
+from control_support import Hactl, run_hactl, wait_until
 
 from hacore.api import GroupState, LinkStatus, NodeStatus, Scope
-from hacore.control.model import LinkView
+from hacore.control.model import ClusterView, LinkView
 from hacore.control.server import ControlServer
 from hactl.client import Exit
 
@@ -49,7 +49,7 @@ async def test_health_names_every_problem_and_exits_6(hactl: Hactl, target: Fake
         links=(LinkView("eth0", LinkStatus.UP), LinkView("eth1", LinkStatus.DEAD)),
     )
     result = await hactl("health")
-    assert result.rc == Exit.UNHEALTHY == 6
+    assert result.rc == Exit.UNHEALTHY and Exit.UNHEALTHY.value == 6  # documented
     assert result.out.splitlines() == [
         "unhealthy: 4 problems seen from node1",
         "  link node2:eth1 is dead",
@@ -143,13 +143,22 @@ async def test_bad_selection_or_watch_is_a_usage_error(
 
 
 async def test_watch_off_a_terminal_prints_each_refresh(
-    control: ControlServer, target: FakeTarget
+    control: ControlServer, target: FakeTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    served = 0
+    snapshot = target.snapshot
+
+    def counted() -> ClusterView:
+        nonlocal served
+        served += 1
+        return snapshot()
+
+    monkeypatch.setattr(target, "snapshot", counted)
     task = asyncio.create_task(
         run_hactl(control.socket_path, "resources", "--watch", "0.3", "--count", "4")
     )
-    await asyncio.sleep(0.5)  # one or two refreshes see node1 holding the group...
-    await target.standby(Scope.LOCAL)  # ...then it moves (0.3 s)
+    await wait_until(lambda: served == 1, timeout=15)  # the first refresh sees node1...
+    await target.standby(Scope.LOCAL)  # ...then the group moves (0.3 s, refreshes go on)
     result = await task
     assert result.rc == 0, result.err
     frames = result.out.split("Every 0.3s: hactl --socket ")[1:]
@@ -176,25 +185,48 @@ async def test_watch_goes_on_while_the_daemon_restarts(target: FakeTarget, sock_
     socket_path = sock_dir / "api.sock"
     server = ControlServer(target, socket_path)
     await server.start()
-    watching = asyncio.create_task(
-        run_hactl(socket_path, "health", "--watch", "0.2", "--count", "12", "--timeout", "1")
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "hactl.cli", "--socket", str(socket_path), "--timeout", "1"),
+        *("health", "--watch", "0.1"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
     )
-    await asyncio.sleep(0.7)
-    await server.stop(grace=0.1)
-    await asyncio.sleep(0.8)
-    target.kill_peer()
-    server = ControlServer(target, socket_path)
-    await server.start()
+    stdout = process.stdout
+    assert stdout is not None
+    seen: list[str] = []
+
+    async def frame_until(wanted: str) -> None:
+        while not seen or not seen[-1].startswith(wanted):
+            line = (await asyncio.wait_for(stdout.readline(), 15)).decode()
+            if line.startswith(("healthy", "unhealthy", "hactl: ")):
+                seen.append(line.strip())
+
     try:
-        result = await watching
-    finally:
+        await frame_until("healthy: ")
         await server.stop(grace=0.1)
-    frames = [frame.splitlines()[2] for frame in result.out.split("Every 0.2s: ")[1:]]
-    assert len(frames) == 12
-    assert frames[0].startswith("healthy: ")
-    assert f"hactl: hacored is not running (no API socket at {socket_path})" in frames
-    assert frames[-1] == "unhealthy: 1 problem seen from node1"
-    assert result.rc == Exit.UNHEALTHY  # the last refresh's verdict
+        await frame_until("hactl: ")
+        target.kill_peer()
+        server = ControlServer(target, socket_path)
+        await server.start()
+        await frame_until("unhealthy: ")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(process.communicate(), 10)
+        await server.stop(grace=0.1)
+    assert f"hactl: hacored is not running (no API socket at {socket_path})" in seen
+    assert seen[-1] == "unhealthy: 1 problem seen from node1"
+    assert process.returncode == 130 and err == b""
+
+
+async def test_watch_count_exits_with_the_last_refresh_verdict(
+    hactl: Hactl, target: FakeTarget
+) -> None:
+    assert (await hactl("health", "--watch", "0.1", "--count", "2")).rc == 0
+    target.kill_peer()
+    assert (await hactl("health", "--watch", "0.1", "--count", "2")).rc == Exit.UNHEALTHY
+    checked = await hactl("status", "--check", "--watch", "0.1", "--count", "2", "--json")
+    assert checked.rc == Exit.UNHEALTHY and len(checked.out.splitlines()) == 2
 
 
 async def test_watch_redraws_in_place_on_a_terminal_until_ctrl_c(
