@@ -23,7 +23,7 @@ from types import TracebackType
 
 from halab import faults
 from halab.configs import Timing, node_names, read_template, seed_template
-from halab.daemons import ClusterSetup, Daemon, Stopping, daemon_for
+from halab.daemons import HEARTBEAT_STATE, ClusterSetup, Daemon, Hacore, Stopping, daemon_for
 from halab.labnode import LabNode, process_start_time
 from halab.netns import NetnsSet
 from halab.power import INSIDE_DIR, PowerSwitch
@@ -199,6 +199,17 @@ class Lab:
         """
         kind = self.daemon if daemon is None else daemon_for(daemon)
         targets = [self.node(n) for n in names] if names else list(self.nodes.values())
+        self._start(targets, kind)
+
+    def replace_daemon(self, name: str, kind: str) -> None:
+        """Migrate ``name`` to another daemon as docs/migration.md does: a graceful stop
+        of the one running, then ``kind`` on the same /etc/ha.d and the same state
+        (hacored with ``--state-dir /var/lib/heartbeat``, where Heartbeat keeps them)."""
+        self.stop(name)
+        new = Hacore(state_dir=HEARTBEAT_STATE) if kind == "hacore" else daemon_for(kind)
+        self._start([self.node(name)], new)
+
+    def _start(self, targets: list[LabNode], kind: Daemon) -> None:
         self._stopped -= {n.name for n in targets}
         for node in targets:
             self.boot(node.name)
