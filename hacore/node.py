@@ -388,7 +388,10 @@ class Node:
         self._call_observers("hacore_on_start", cluster=self.cluster)
         if self.supervisor is None:
             self.supervisor = Supervisor(
-                self.config.hacf.respawn, self.registry.helper_types, self.cluster
+                self.config.hacf.respawn,
+                self.registry.helper_types,
+                self.cluster,
+                self._script_environment(),
             )
             self.supervisor.start()
 

@@ -4,6 +4,10 @@ A client starts after communication is up, in file order, and is stopped in reve
 order at shutdown. Exit code 100 means "do not restart me"; a client that dies quickly
 more than ten times in a row is given up on ("respawning too fast"). A command whose
 program is a known in-process helper (``ipfail``) runs as a supervised coroutine.
+
+Heartbeat calls ``setenv`` for the ha.cf ``env`` lines and its ``HA_*`` variables in its
+own process, so a respawned client inherits them along with the daemon's environment:
+the variables resource scripts get are given here on top of the daemon's own.
 """
 
 from __future__ import annotations
@@ -34,11 +38,16 @@ class Supervisor:
     """Runs every respawn client of ha.cf and restarts it by Heartbeat's rules."""
 
     def __init__(
-        self, clients: list[Respawn], helpers: Mapping[str, HelperType], cluster: Cluster
+        self,
+        clients: list[Respawn],
+        helpers: Mapping[str, HelperType],
+        cluster: Cluster,
+        environment: Mapping[str, str],
     ) -> None:
         self._clients = clients
         self._helpers = helpers
         self._cluster = cluster
+        self._environment = {**os.environ, **environment}
         self._tasks: list[asyncio.Task[None]] = []
         self._procs: dict[int, asyncio.subprocess.Process] = {}
 
@@ -109,6 +118,7 @@ class Supervisor:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            env=self._environment,
             preexec_fn=become_user,
         )
         self._procs[index] = proc

@@ -77,8 +77,9 @@ def finish(r: DirectiveReader) -> list[ConfigError]:
         )
     cf.parameters.setdefault("udpport", str(cf.udpport))
     if cf.auto_failback == "legacy":
+        decided_at = _last(r, "auto_failback", "nice_failback")
         for text in LEGACY_WARNINGS:
-            _warn(r, text, "auto_failback", "nice_failback")
+            cf.warnings.append(ConfigWarning(text, decided_at))
     problems += _logging(r)
     problems += _extensions(r)
     for client, auth in DEFAULT_APIAUTH.items():
@@ -191,6 +192,12 @@ def _at(r: DirectiveReader, *directives: str) -> SourceLocation | None:
         if name in r.set_at:
             return r.set_at[name]
     return None
+
+
+def _last(r: DirectiveReader, *directives: str) -> SourceLocation | None:
+    """The last line that set any of ``directives``: the one whose value counts."""
+    written = [r.set_at[name] for name in directives if name in r.set_at]
+    return max(written, key=lambda where: where.line, default=None)
 
 
 def _warn(r: DirectiveReader, message: str, *directives: str) -> None:
