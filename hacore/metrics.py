@@ -63,16 +63,16 @@ class Metrics:
     """The daemon's metrics. ``local_node`` links are not exported: Heartbeat never
     refreshes a node's own links, so they always read dead and would only alert."""
 
-    def __init__(self, local_node: str, version: str = __version__) -> None:
+    def __init__(self, local_node: str, version: str = __version__, cluster: str = "") -> None:
         self.local_node = local_node
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         Gauge(
             "hacore_info",
-            "Constant 1; labels name the local node and the version.",
-            ["node", "version"],
+            "Constant 1; labels name the local node, the version and the cluster.",
+            ["node", "version", "cluster"],
             registry=r,
-        ).labels(local_node, version).set(1)
+        ).labels(local_node, version, cluster or local_node).set(1)
         self._hb_sent = Counter(
             "hacore_heartbeats_sent",
             "Status (heartbeat) messages sent, per link.",

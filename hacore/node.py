@@ -78,7 +78,7 @@ class Node:
         self.state_dir = state_dir
         self.run_dir = run_dir
         self.events = EventHub()
-        self.metrics = Metrics(config.local_node)
+        self.metrics = Metrics(config.local_node, cluster=config.hacf.cluster)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()

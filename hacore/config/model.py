@@ -160,7 +160,9 @@ class HaCf:
     uuidfrom: Literal["file", "nodename"] = "file"
     autojoin: Literal["none", "other", "any"] = "none"
     max_rexmit_delay_ms: int = 250
-    log_badpack: bool = True  # log_badpack: warn about packets that fail to parse
+    # log_badpack (Heartbeat's cl_msg_quiet_fmterr, inverted): log packets that cannot
+    # be parsed. Off: such packets are still dropped and counted, but not logged.
+    log_badpack: bool = True
     debug: int = 0
     logfile: Path | None = None
     debugfile: Path | None = None
@@ -168,7 +170,11 @@ class HaCf:
     use_logd: bool | None = None
     respawn: list[Respawn] = field(default_factory=list)
     apiauth: dict[str, ApiAuth] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)  # env NAME=VAL; children see HA_NAME
+    # env NAME=VAL: resource scripts and respawn clients see HA_NAME=VAL
+    env: dict[str, str] = field(default_factory=dict)
+    # The metrics' cluster label: the `cluster` directive if written, else the sorted
+    # node names joined by "," (Heartbeat's default "linux-ha" would name every cluster alike).
+    cluster: str = ""
     # Every directive as written (name -> text after the name, last occurrence wins).
     raw: dict[str, str] = field(default_factory=dict)
     # Heartbeat's parameter table exactly as `cl_status hbparameter -p NAME` prints it:

@@ -85,6 +85,9 @@ def finish(r: DirectiveReader) -> list[ConfigError]:
     for client, auth in DEFAULT_APIAUTH.items():
         cf.apiauth.setdefault(client, auth)
     cf.parameters.setdefault("debug", str(cf.debug))
+    # Before Heartbeat's default "linux-ha" is filled in: clusters left unnamed must not
+    # all share one name in a Prometheus that scrapes several of them.
+    cf.cluster = cf.parameters.get("cluster") or ",".join(sorted(cf.nodes))
     for name, default in HEARTBEAT_DEFAULTS.items():
         cf.parameters.setdefault(name, default)
     return problems

@@ -585,3 +585,12 @@ def test_extension_errors(
 ) -> None:
     got = messages(tmp_path, registry, BASE + text + "\n")
     assert got[0].startswith(message), got
+
+
+def test_cluster_label_names_the_cluster(tmp_path: Path, registry: PluginRegistry) -> None:
+    """The metrics' cluster label: the `cluster` directive, else the node names, so
+    unnamed clusters scraped by one Prometheus do not all read "linux-ha"."""
+    unnamed = parse(tmp_path, registry, "node node2\n" + BASE)
+    assert unnamed.cluster == "node1,node2"
+    assert unnamed.parameters["cluster"] == "linux-ha"  # cl_status hbparameter is unchanged
+    assert parse(tmp_path, registry, BASE + "cluster web\n").cluster == "web"

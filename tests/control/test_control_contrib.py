@@ -53,13 +53,13 @@ def dashboard_exprs() -> list[str]:
 def test_alert_rules_pass_promtool_check() -> None:
     result = run_promtool("check", "rules", str(ALERTS))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 8 rules found" in result.stdout
+    assert "SUCCESS: 10 rules found" in result.stdout
 
 
 ALERT_TESTS = Path(__file__).parent / "control_alerts_test.yml"
 
 
-def test_alerts_fire_on_split_brain_dead_node_link_and_failover() -> None:
+def test_alerts_fire_per_cluster_on_split_brain_dead_node_link_failover_and_down() -> None:
     result = run_promtool("test", "rules", str(ALERT_TESTS))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout

@@ -77,7 +77,7 @@ def test_counters_and_gauges() -> None:
     assert value(m, "hacore_auth_failures_total", reason="bad_signature") == 1
     assert value(m, "hacore_packets_dropped_total", reason="replay") == 1
     assert value(m, "hacore_generation") == 12
-    assert value(m, "hacore_info", node="node1", version="9.9.9") == 1
+    assert value(m, "hacore_info", node="node1", version="9.9.9", cluster="node1") == 1
     assert value(m, "hacore_node_last_heartbeat_age_seconds", node="node2") == 0.5
     assert value(m, "hacore_node_last_heartbeat_age_seconds", node="10.0.0.2") is None
 
@@ -139,6 +139,24 @@ def test_resource_histogram_and_failovers() -> None:
             to_node="node1",
             reason="initial",
         )
+        == 1
+    )
+
+
+def test_info_names_the_cluster() -> None:
+    assert (
+        value(
+            Metrics("node1", "1.0", cluster="web"),
+            "hacore_info",
+            node="node1",
+            version="1.0",
+            cluster="web",
+        )
+        == 1
+    )
+    # without a name the node stands for its own cluster: the label is never empty
+    assert (
+        value(Metrics("node1", "1.0"), "hacore_info", node="node1", version="1.0", cluster="node1")
         == 1
     )
 
