@@ -39,7 +39,8 @@ from hacore.control.server import ControlServer
 from hacore.failover import Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
-from hacore.metrics import Metrics, MetricsServer
+from hacore.metrics import Metrics
+from hacore.metrics_server import MetricsServer, MetricsTls
 from hacore.plugins import PluginRegistry, trace_call
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
@@ -194,8 +195,11 @@ class Node:
         control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
         metrics_server: MetricsServer | None = None
-        if self.config.hacf.extensions.metrics_listen:
-            metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
+        extensions = self.config.hacf.extensions
+        if extensions.metrics_listen:
+            metrics_server = MetricsServer(
+                self.metrics, extensions.metrics_listen, MetricsTls.from_extensions(extensions)
+            )
             await metrics_server.start()
         self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())

@@ -34,6 +34,9 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "api_tls_ca": "PEM CA bundle that client certificates must chain to (required with "
     "api_listen: clients are always authenticated)",
     "metrics_listen": "Serve Prometheus metrics over HTTP at ADDRESS:PORT",
+    "metrics_tls_cert": "PEM certificate: serve metrics over HTTPS (with metrics_tls_key)",
+    "metrics_tls_key": "PEM private key of metrics_tls_cert",
+    "metrics_tls_ca": "PEM CA bundle: scrapers must present a client certificate it signed",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
 }
 

@@ -135,6 +135,9 @@ class Extensions:
     api_tls_key: Path | None = None
     api_tls_ca: Path | None = None
     metrics_listen: str | None = None  # metrics_listen ADDR:PORT
+    metrics_tls_cert: Path | None = None  # HTTPS instead of HTTP (with metrics_tls_key)
+    metrics_tls_key: Path | None = None
+    metrics_tls_ca: Path | None = None  # clients must present a certificate it signed
     log_format: Literal["text", "json"] = "text"
 
 

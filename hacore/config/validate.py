@@ -50,6 +50,7 @@ LEGACY_WARNINGS = (
     "See documentation for conversion details.",
 )
 _TLS = ("api_tls_cert", "api_tls_key", "api_tls_ca")
+_METRICS_TLS = ("metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca")
 
 
 def finish(r: DirectiveReader) -> list[ConfigError]:
@@ -172,6 +173,7 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         for name in _TLS:
             if name in ext:
                 _warn(r, f"{name} has no effect without api_listen", name)
+    problems += _metrics_tls(r)
     log_format: Literal["text", "json"] = "json" if ext.get("log_format") == "json" else "text"
     r.cf.extensions = Extensions(
         api_socket=_path(ext.get("api_socket")),
@@ -180,8 +182,37 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         api_tls_key=_path(ext.get("api_tls_key")),
         api_tls_ca=_path(ext.get("api_tls_ca")),
         metrics_listen=ext.get("metrics_listen"),
+        metrics_tls_cert=_path(ext.get("metrics_tls_cert")),
+        metrics_tls_key=_path(ext.get("metrics_tls_key")),
+        metrics_tls_ca=_path(ext.get("metrics_tls_ca")),
         log_format=log_format,
     )
+    return problems
+
+
+def _metrics_tls(r: DirectiveReader) -> list[ConfigError]:
+    """HTTPS needs the certificate and its key; a CA alone would authenticate nothing."""
+    ext = r.extensions
+    written = [name for name in _METRICS_TLS if name in ext]
+    if not written:
+        return []
+    if "metrics_listen" not in ext:
+        for name in written:
+            _warn(r, f"{name} has no effect without metrics_listen", name)
+        return []
+    problems = []
+    missing = [name for name in ("metrics_tls_cert", "metrics_tls_key") if name not in ext]
+    if missing:
+        problems.append(
+            ConfigError(
+                f"{', '.join(written)} needs {' and '.join(missing)}: "
+                "HTTPS needs a certificate and its key",
+                _at(r, *written),
+            )
+        )
+    for name in written:
+        if not Path(ext[name]).is_file():
+            problems.append(ConfigError(f"{name} [{ext[name]}]: no such file", _at(r, name)))
     return problems
 
 
