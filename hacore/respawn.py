@@ -25,6 +25,7 @@ import structlog
 
 from hacore.api import Cluster, HelperType
 from hacore.config.model import Respawn
+from hacore.control.limits import restore_child_fd_limit
 
 log = structlog.get_logger("hacore.respawn")
 
@@ -106,6 +107,7 @@ class Supervisor:
         user = pwd.getpwnam(client.user)
 
         def become_user() -> None:
+            restore_child_fd_limit()
             os.setsid()
             os.initgroups(user.pw_name, user.pw_gid)
             os.setgid(user.pw_gid)
