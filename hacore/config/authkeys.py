@@ -44,7 +44,7 @@ def parse_authkeys(
         _fail([ConfigError(f"Cannot open keyfile [{shown}].  Stop.")])
     if mode & (stat.S_IRGRP | stat.S_IROTH):
         _fail([ConfigError(f"Bad permissions on keyfile [{shown}], 600 recommended.")])
-    binary = binary_problem(data, path, shown)
+    binary = binary_problem(data, path)
     if binary is not None:
         _fail([binary])
     return _parse(data.decode("latin-1"), path, shown, registry)

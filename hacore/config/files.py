@@ -46,15 +46,13 @@ def read_bounded(path: Path, shown: str) -> tuple[bytes, int]:
     return data, mode
 
 
-def binary_problem(data: bytes, path: Path, shown: str) -> ConfigError | None:
+def binary_problem(data: bytes, path: Path) -> ConfigError | None:
     """A NUL byte: the file is not text (a wrong path, a corrupt copy); say so once."""
     at = data.find(b"\0")
     if at < 0:
         return None
     line = data.count(b"\n", 0, at) + 1
-    return ConfigError(
-        f"{shown}: not a text file (NUL byte on line {line})", SourceLocation(path, line)
-    )
+    return ConfigError("not a text file (a NUL byte on this line)", SourceLocation(path, line))
 
 
 def long_line_problem(line: str, where: SourceLocation) -> ConfigError | None:

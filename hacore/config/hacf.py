@@ -64,7 +64,7 @@ def parse_hacf(path: Path, registry: PluginRegistry, *, shown_as: str | None = N
             ],
             closing=[PARSE_FAILED],
         ) from None
-    binary = binary_problem(data, path, shown)
+    binary = binary_problem(data, path)
     if binary is not None:
         raise ConfigErrors([binary], closing=[PARSE_FAILED])
     text = data.decode("utf-8", errors="replace")

@@ -64,7 +64,7 @@ def parse_haresources(
                 f"Please copy it to {shown}, read it, customize it, and try again.",
             ],
         ) from None
-    binary = binary_problem(data, path, shown)
+    binary = binary_problem(data, path)
     if binary is not None:
         raise ConfigErrors([binary])
     text = data.decode("utf-8", errors="replace")
