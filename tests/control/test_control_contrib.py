@@ -128,3 +128,11 @@ def test_docs_cover_every_metric_method_and_exit_code() -> None:
         assert f"| `{method}` |" in docs, method
     for code in Exit:
         assert f"| {int(code)} |" in docs, code
+
+
+def test_dashboard_picks_a_cluster_then_its_instances() -> None:
+    """Several clusters in one Prometheus: the instance list follows the chosen cluster."""
+    variables = {v["name"]: v for v in dashboard()["templating"]["list"]}
+    assert list(variables) == ["cluster", "instance"]
+    assert variables["cluster"]["query"]["query"] == "label_values(hacore_info, cluster)"
+    assert 'cluster=~"$cluster"' in variables["instance"]["query"]["query"]
