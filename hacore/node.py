@@ -46,7 +46,8 @@ from hacore.fencing.realtime import make_realtime
 from hacore.fencing.watchdog import Watchdog
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
-from hacore.metrics import Metrics, MetricsServer
+from hacore.metrics import Metrics
+from hacore.metrics_server import MetricsServer, MetricsTls
 from hacore.plugins import PluginRegistry, call_observers
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
@@ -74,7 +75,7 @@ class Node:
         self.state_dir = state_dir
         self.run_dir = run_dir
         self.events = EventHub()
-        self.metrics = Metrics(config.local_node)
+        self.metrics = Metrics(config.local_node, cluster=config.hacf.cluster)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()
@@ -216,8 +217,11 @@ class Node:
         control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
         metrics_server: MetricsServer | None = None
-        if self.config.hacf.extensions.metrics_listen:
-            metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
+        extensions = self.config.hacf.extensions
+        if extensions.metrics_listen:
+            metrics_server = MetricsServer(
+                self.metrics, extensions.metrics_listen, MetricsTls.from_extensions(extensions)
+            )
             await metrics_server.start()
         self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())
@@ -521,6 +525,7 @@ class Node:
                 self.config.hacf.respawn,
                 self.registry.helper_types,
                 self.cluster,
+                self._script_environment(),
                 on_failfast=self.failfast,
             )
             self.supervisor.start()

@@ -6,6 +6,10 @@ more than ten times in a row is given up on ("respawning too fast"). A ``failfas
 client that dies abnormally (a signal or a non-zero exit) is not restarted:
 ``on_failfast`` makes the node fence itself. A command whose
 program is a known in-process helper (``ipfail``) runs as a supervised coroutine.
+
+Heartbeat calls ``setenv`` for the ha.cf ``env`` lines and its ``HA_*`` variables in its
+own process, so a respawned client inherits them along with the daemon's environment:
+the variables resource scripts get are given here on top of the daemon's own.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import structlog
 
 from hacore.api import Cluster, HelperType
 from hacore.config.model import Respawn
+from hacore.control.limits import restore_child_fd_limit
 
 log = structlog.get_logger("hacore.respawn")
 
@@ -30,6 +35,9 @@ NO_RESTART = 100
 QUICK_RUN_S = 30.0
 MAX_QUICK_RUNS = 10
 RESTART_DELAY_S = 1.0
+
+
+STOP_GRACE_S = 5.0
 
 
 class Supervisor:
@@ -40,11 +48,13 @@ class Supervisor:
         clients: list[Respawn],
         helpers: Mapping[str, HelperType],
         cluster: Cluster,
+        environment: Mapping[str, str],
         on_failfast: Callable[[str], None] | None = None,
     ) -> None:
         self._clients = clients
         self._helpers = helpers
         self._cluster = cluster
+        self._environment = {**os.environ, **environment}
         self._on_failfast = on_failfast
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -64,6 +74,15 @@ class Supervisor:
         for task in reversed(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Reap what we signalled, so no child outlives the daemon unwaited; one that
+        # ignores SIGTERM for STOP_GRACE_S is killed.
+        for proc in self._procs.values():
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_GRACE_S)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                await proc.wait()
 
     async def _supervise(self, index: int, client: Respawn) -> None:
         program = Path(client.command.split()[0]).name
@@ -113,6 +132,7 @@ class Supervisor:
         user = pwd.getpwnam(client.user)
 
         def become_user() -> None:
+            restore_child_fd_limit()
             os.setsid()
             os.initgroups(user.pw_name, user.pw_gid)
             os.setgid(user.pw_gid)
@@ -125,6 +145,7 @@ class Supervisor:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            env=self._environment,
             preexec_fn=become_user,
         )
         self._procs[index] = proc

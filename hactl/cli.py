@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -125,10 +126,16 @@ async def cmd_completion(options: argparse.Namespace, endpoint: Endpoint) -> Exi
 
 
 async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    """Follow events; ``--timeout`` bounds the whole run: without ``--count`` its end is
+    a normal end, with ``--count`` an unmet count is a timeout (exit 5)."""
     seen = 0
+    subscribed = False
     async with endpoint.channel() as channel:
+        call = stub(channel).Watch(pb.WatchRequest(), timeout=options.timeout)
         try:
-            async for event in stub(channel).Watch(pb.WatchRequest()):
+            await call.initial_metadata()  # sent once the daemon has subscribed us
+            subscribed = True
+            async for event in call:
                 if options.json:
                     print(json.dumps(render.event_json(event)), flush=True)
                 else:
@@ -137,6 +144,13 @@ async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
                 if options.count and seen >= options.count:
                     return Exit.OK
         except grpc.aio.AioRpcError as exc:
+            if subscribed and exc.code() is grpc.StatusCode.DEADLINE_EXCEEDED:
+                if not options.count:
+                    return Exit.OK
+                raise HactlError(
+                    Exit.TIMEOUT,
+                    f"events: {seen} of {options.count} events within {options.timeout:g} s",
+                ) from None
             raise rpc_failure(exc, endpoint, "events") from None
     raise HactlError(Exit.NOT_RUNNING, "events: hacored ended the event stream (stopping?)")
 
@@ -171,7 +185,7 @@ def _move_command(verb: str) -> Command:
                     request_type(scope=SCOPES[scope]), timeout=options.timeout or MOVE_TIMEOUT
                 )
             except grpc.aio.AioRpcError as exc:
-                raise rpc_failure(exc, endpoint, f"{verb} {scope}") from None
+                raise _move_failure(exc, endpoint, f"{verb} {scope}") from None
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
@@ -191,6 +205,18 @@ def _move_command(verb: str) -> Command:
         return Exit.OK
 
     return run
+
+
+_VERDICT = re.compile(r"[;,]?\s*(?:standby|takeover) refused\.?$")
+
+
+def _move_failure(exc: grpc.aio.AioRpcError, endpoint: Endpoint, what: str) -> HactlError:
+    """A refusal reads "<verb> refused: <reason>"; the engine's reason may end with a
+    verdict of its own ("...; standby refused." even for a takeover): drop it."""
+    error = rpc_failure(exc, endpoint, what)
+    if exc.code() is grpc.StatusCode.FAILED_PRECONDITION:
+        error.message = _VERDICT.sub("", error.message)
+    return error
 
 
 async def _follow_groups(cluster: Any, progress: Progress) -> asyncio.Task[None]:
@@ -243,7 +269,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         type=float,
         default=default,
         metavar="SECONDS",
-        help="give up after SECONDS (default 10, reload 60, standby/takeover 600)",
+        help="give up after SECONDS (default 10, reload 60, standby/takeover 600; "
+        "events: follow for SECONDS, default until interrupted)",
     )
     parser.add_argument(
         "--json",

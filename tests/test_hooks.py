@@ -178,6 +178,7 @@ async def test_hook_hacore_helper_types() -> None:
         [Respawn("hacluster", "/usr/lib/heartbeat/myhelper -v")],
         registry.helper_types,
         Handle(),  # type: ignore[arg-type]
+        {},
     )
     supervisor.start()
     for _ in range(100):

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from hacore.config.reader import DirectiveReader
 
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800)
+# cluster-glue's cl_syslogfac_str2int table. glibc's own table also lists "mark", syslogd's
+# internal timestamp facility: nothing can be logged to it, so it is refused here.
 SYSLOG_FACILITIES = frozenset(
-    ["auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "mark", "news"]
+    ["auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news"]
     + ["security", "syslog", "user", "uucp", "none"]
     + [f"local{n}" for n in range(8)]
 )
@@ -36,11 +38,11 @@ SYSLOG_FACILITIES = frozenset(
 
 
 def _node(r: DirectiveReader, value: str) -> None:
-    name = value.lower()
+    name = values.node_name(value)
     if name in r.cf.nodes:
         r.warn(f"Node [{name}] is listed twice: the duplicate is ignored")
     else:
-        r.cf.nodes.append(name)
+        r.add_node(name)
 
 
 def _keepalive(r: DirectiveReader, value: str) -> None:
@@ -101,6 +103,11 @@ def _udpport(r: DirectiveReader, value: str) -> None:
 
 
 def _logfacility(r: DirectiveReader, value: str) -> None:
+    if value == "mark":
+        raise ConfigError(
+            "Log facility(mark) not valid: 'mark' is syslogd's internal timestamp "
+            "facility, messages cannot be logged to it (use daemon or local0..local7)"
+        )
     if value not in SYSLOG_FACILITIES:
         raise ConfigError(f"Log facility({value}) not valid")
     r.cf.logfacility = value

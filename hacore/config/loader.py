@@ -15,7 +15,14 @@ from hacore.api import ConfigError
 from hacore.config.authkeys import parse_authkeys
 from hacore.config.hacf import parse_hacf
 from hacore.config.haresources import parse_haresources
-from hacore.config.model import AuthKeys, ClusterConfig, ConfigErrors, ConfigWarning, HaCf
+from hacore.config.model import (
+    AuthKeys,
+    ClusterConfig,
+    ConfigErrors,
+    ConfigWarning,
+    HaCf,
+    cap_warnings,
+)
 from hacore.config.nodename import local_node_name
 from hacore.fencing.devices import resolve_device
 from hacore.plugins import PluginRegistry
@@ -51,6 +58,7 @@ def load_config(
         shown_as=shown_path(directory, HARESOURCES),
         warnings=hacf.warnings,
     )
+    cap_warnings(hacf.warnings)
     config = ClusterConfig(
         directory=directory, hacf=hacf, groups=groups, authkeys=authkeys, local_node=local
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from hacore.api import ConfigError, MediumConfig, SourceLocation
 from hacore.config import values
@@ -27,6 +27,8 @@ HEARTBEAT_MEDIA = frozenset(
 )
 _DELIMS = re.compile(r"[, \t\n\r\f]+")
 _MULTI_VALUED = frozenset({"node", "env"})
+MAXNODE = 100  # Heartbeat's node table: normal and ping nodes together
+MAXMEDIA = 64  # Heartbeat's sysmedia[]: one per link a media line opens, ping nodes too
 
 
 def default_udpport() -> int:
@@ -53,10 +55,26 @@ class DirectiveReader:
         self.udpport = default_udpport()
         self.baud = 19200
         self.media_seen = False
+        self.media_count = 0
+        self._overflowed: set[str] = set()
         self.where = SourceLocation(cf.path, 0)
 
     def warn(self, message: str) -> None:
         self.cf.warnings.append(ConfigWarning(message, self.where))
+
+    def room_for(self, kind: str, total: int, limit: int) -> bool:
+        """False once ``total`` would pass Heartbeat's table size ``limit``; the first
+        overflow is the problem reported, the entries after it are dropped quietly."""
+        if total <= limit:
+            return True
+        if kind not in self._overflowed:
+            self._overflowed.add(kind)
+            self.problems.append(ConfigError(f"Too many {kind} specified (> {limit})", self.where))
+        return False
+
+    def add_node(self, name: str) -> None:
+        if self.room_for("nodes", len(self.cf.nodes) + len(self.cf.ping_nodes) + 1, MAXNODE):
+            self.cf.nodes.append(name)
 
     def read(self, directive: str, rest: str, where: SourceLocation) -> None:
         self.where = where
@@ -128,10 +146,14 @@ class DirectiveReader:
             raise ConfigError(f"Medium [{keyword}] needs arguments (e.g. an interface)")
         medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
         self.media_seen = True
-        _check_medium(self, transport.build, medium)
-        self.cf.media.append(medium)
+        links = _check_medium(self, transport.build, medium)
+        if self.room_for("media", self.media_count + links, MAXMEDIA):
+            self.media_count += links
+            self.cf.media.append(medium)
 
     def _add_ping(self, node: PingNode) -> None:
+        if node.group:
+            values.node_name(node.name, "Ping group name")
         for address in node.addresses:
             if ":" in address:
                 raise ConfigError(f"[{address}] is IPv6: ping6 is not supported by hacore")
@@ -146,14 +168,22 @@ class DirectiveReader:
             args = (node.name, *node.addresses) if node.group else node.addresses
             medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
             _check_medium(self, transport.build, medium)
-        self.cf.ping_nodes.append(node)
+        nodes = len(self.cf.nodes) + len(self.cf.ping_nodes) + 1
+        if self.room_for("nodes", nodes, MAXNODE) and self.room_for(
+            "media", self.media_count + 1, MAXMEDIA
+        ):
+            self.media_count += 1
+            self.cf.ping_nodes.append(node)
 
 
 def _check_medium(
-    reader: DirectiveReader, build: Callable[[MediumConfig], object], medium: MediumConfig
-) -> None:
+    reader: DirectiveReader,
+    build: Callable[[MediumConfig], Sequence[object]],
+    medium: MediumConfig,
+) -> int:
+    """Let the transport check the line; the number of links it opens."""
     try:
-        build(medium)
+        return len(build(medium))
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.location or medium.location) from None
     except Exception as exc:

@@ -184,7 +184,7 @@ def _one_line(exc: Exception) -> str:
     problems are kept.
     """
     if isinstance(exc, ConfigErrors):
-        return "; ".join(str(problem) for problem in exc.problems)
+        return "; ".join(exc.shown_problems())
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 

@@ -162,7 +162,7 @@ def scrape(lab: Lab, node: str) -> str:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200 "), head
+    assert head.startswith((b"HTTP/1.0 200 ", b"HTTP/1.1 200 ")), head
     return body.decode()
 
 

@@ -562,7 +562,8 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert cf.warnings == []
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
-        "metrics_listen", "log_format", "fence_delay", "tiebreaker",
+        "metrics_listen", "metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca", "log_format",
+        "fence_delay", "tiebreaker",
     }  # fmt: skip
 
 
@@ -587,3 +588,31 @@ def test_extension_errors(
 ) -> None:
     got = messages(tmp_path, registry, BASE + text + "\n")
     assert got[0].startswith(message), got
+
+
+def test_cluster_label_names_the_cluster(tmp_path: Path, registry: PluginRegistry) -> None:
+    """The metrics' cluster label: the `cluster` directive, else the node names, so
+    unnamed clusters scraped by one Prometheus do not all read "linux-ha"."""
+    unnamed = parse(tmp_path, registry, "node node2\n" + BASE)
+    assert unnamed.cluster == "node1,node2"
+    assert unnamed.parameters["cluster"] == "linux-ha"  # cl_status hbparameter is unchanged
+    assert parse(tmp_path, registry, BASE + "cluster web\n").cluster == "web"
+
+
+def test_metrics_tls_directives(tmp_path: Path, registry: PluginRegistry) -> None:
+    cert, key = tmp_path / "m.crt", tmp_path / "m.key"
+    cert.write_text("pem")
+    key.write_text("pem")
+    listen = "metrics_listen 127.0.0.1:9100\n"
+    tls = f"metrics_tls_cert {cert}\nmetrics_tls_key {key}\n"
+    ext = parse(tmp_path, registry, BASE + listen + tls + f"metrics_tls_ca {cert}\n").extensions
+    assert (ext.metrics_tls_cert, ext.metrics_tls_key, ext.metrics_tls_ca) == (cert, key, cert)
+    assert messages(tmp_path, registry, BASE + listen + f"metrics_tls_ca {cert}\n") == [
+        "metrics_tls_ca needs metrics_tls_cert and metrics_tls_key: "
+        "HTTPS needs a certificate and its key"
+    ]
+    assert messages(tmp_path, registry, BASE + listen + tls.replace(str(key), "/nope")) == [
+        "metrics_tls_key [/nope]: no such file"
+    ]
+    unused = parse(tmp_path, registry, BASE + tls)
+    assert "metrics_tls_cert has no effect without metrics_listen" in warnings(unused)

@@ -13,7 +13,7 @@ from hacore.respawn import Supervisor
 
 async def _run(client: Respawn, seconds: float) -> list[str]:
     fenced: list[str] = []
-    supervisor = Supervisor([client], {}, cluster=None, on_failfast=fenced.append)  # type: ignore[arg-type]
+    supervisor = Supervisor([client], {}, None, {}, on_failfast=fenced.append)  # type: ignore[arg-type]
     supervisor.start()
     await asyncio.sleep(seconds)
     await supervisor.stop()
