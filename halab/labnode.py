@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -290,6 +289,3 @@ class LabNode:
                 self.net.ip(self.name, "addr", "del", cidr, "dev", "eth0", check=False)
         for ifname in ("eth0", "eth1"):
             self.net.ip(self.name, "link", "set", ifname, "up", check=False)
-
-    def remove_root(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
