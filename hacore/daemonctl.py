@@ -51,9 +51,9 @@ def status(
 
 
 def stop(run_dir: Path, err: TextIO | None = None, timeout: float | None = None) -> int:
-    """SIGTERM, then wait until the lock is released: the hand-over is over and the
-    daemon gone. Without ``timeout`` it waits as long as the daemon needs, as
-    ``heartbeat -k`` does (a daemon whose group failed to stop stays up on purpose)."""
+    """SIGTERM, then wait until the process is gone: the hand-over is over. Without
+    ``timeout`` it waits as long as the daemon needs, as ``heartbeat -k`` does (a daemon
+    whose group failed to stop stays up on purpose)."""
     err = err or sys.stderr
     running = find_running(run_dir)
     if running.pid is None:
@@ -66,8 +66,9 @@ def stop(run_dir: Path, err: TextIO | None = None, timeout: float | None = None)
     except PermissionError:
         err.write(f"ERROR: not allowed to stop hacored [pid {running.pid}] (run as root)\n")
         return 4  # LSB: user had insufficient privilege
+    started = _start_time(running.pid)
     deadline = None if timeout is None else time.monotonic() + timeout
-    while find_running(run_dir).pid is not None:
+    while started is not None and _start_time(running.pid) == started:
         if deadline is not None and time.monotonic() > deadline:
             err.write(
                 f"ERROR: hacored [pid {running.pid}] still running after {timeout:g} s "
@@ -76,6 +77,16 @@ def stop(run_dir: Path, err: TextIO | None = None, timeout: float | None = None)
             return 1
         time.sleep(STOP_POLL_S)
     return 0
+
+
+def _start_time(pid: int) -> int | None:
+    """When ``pid`` started (with the pid, it names one process for good); None once it
+    has exited, zombies included: a zombie holds nothing any more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if stat[0] in ("Z", "X") else int(stat[19])
 
 
 def reload(run_dir: Path, err: TextIO | None = None) -> int:

@@ -97,6 +97,13 @@ class InstanceLock:
         ``HacoreError`` (one line) if the run directory cannot be used."""
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise HacoreError(f"run directory {self.run_dir} is not a directory") from None
+        except OSError as exc:
+            raise HacoreError(
+                f"cannot create the run directory {self.run_dir}: {exc.strerror or exc}"
+            ) from exc
+        try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise HacoreError(
@@ -119,10 +126,8 @@ class InstanceLock:
         self._fd = fd
 
     def release(self) -> None:
-        """Remove the pid file, then drop the lock (a clean exit; a crash leaves the file)."""
-        if self._fd is None:
-            return
-        with contextlib.suppress(OSError):
-            self.path.unlink()
-        os.close(self._fd)
-        self._fd = None
+        """Remove the pid file at a clean exit (a crash leaves it: "stale"). The lock
+        itself stays until the process is gone: the kernel drops it then."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()

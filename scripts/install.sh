@@ -51,7 +51,7 @@ fi
 if [ -n "$DESTDIR" ]; then
     # A staged tree runs from PREFIX once unpacked: scripts must name that interpreter.
     for f in "$ROOT_PREFIX"/bin/*; do
-        [ -f "$f" ] && [ ! -L "$f" ] || continue
+        if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
         sed -i "1s|^#!$ROOT_PREFIX/|#!$PREFIX/|; s|$ROOT_PREFIX|$PREFIX|g" "$f"
     done
 fi
