@@ -59,7 +59,15 @@ mkdir -p "$MANIFEST_DIR" "$ROOT_PREFIX/share/doc/hacore"
 cp "$SRC/README.md" "$SRC/LICENSE" "$SRC"/docs/*.md "$ROOT_PREFIX/share/doc/hacore/"
 : > "$MANIFEST.new"
 
-record() { printf '%s\n' "$1" >> "$MANIFEST.new"; }
+# The manifest: "link PATH" for links, "SHA256 PATH" for files (uninstall removes a file
+# only while it is still what was installed).
+record() {
+    if [ -L "$DESTDIR$1" ]; then
+        printf 'link %s\n' "$1" >> "$MANIFEST.new"
+    else
+        printf '%s %s\n' "$(sha256sum < "$DESTDIR$1" | cut -d' ' -f1)" "$1" >> "$MANIFEST.new"
+    fi
+}
 
 # install_file SOURCE TARGET MODE: copy with the installed paths filled in
 install_file() {

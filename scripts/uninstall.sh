@@ -2,10 +2,10 @@
 # `make uninstall`: removes what `make install` put in place (its list in
 # PREFIX/share/hacore/installed-files) and the virtual environment. It leaves
 # /etc/ha.d, the state in /var/lib/hacore (the node's uuid) and the logs alone, and
-# keeps /etc/default/hacore if it was changed. Same variables as install.sh.
+# keeps any installed file that was changed since (/etc/default/hacore...). Same
+# variables as install.sh.
 set -eu
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/opt/hacore}
 SYSCONFDIR=${SYSCONFDIR:-/etc}
@@ -20,21 +20,22 @@ if [ -z "$DESTDIR" ] && "$ROOT_PREFIX/bin/hacored" -s >/dev/null 2>&1; then
     die "hacored is running: stop it first (systemctl stop hacore, or service hacore stop)"
 fi
 
-while IFS= read -r path; do
+while read -r sum path; do
     target=$DESTDIR$path
-    if [ "$path" = "$SYSCONFDIR/default/hacore" ] &&
-        ! cmp -s "$target" "$SRC/contrib/default/hacore"; then
-        say "kept $path (changed since installed)"
-        continue
-    fi
-    if [ -L "$target" ]; then
-        case $(readlink "$target") in
-            "$PREFIX"/*|hacore.service) rm -f "$target"; say "removed $path";;
-            *) say "kept $path (no longer hacore's)";;
-        esac
+    if [ "$sum" = link ]; then
+        if [ -L "$target" ]; then
+            case $(readlink "$target") in
+                "$PREFIX"/*|hacore.service) rm -f "$target"; say "removed $path";;
+                *) say "kept $path (no longer hacore's)";;
+            esac
+        fi
     elif [ -f "$target" ]; then
-        rm -f "$target"
-        say "removed $path"
+        if [ "$(sha256sum < "$target" | cut -d' ' -f1)" = "$sum" ]; then
+            rm -f "$target"
+            say "removed $path"
+        else
+            say "kept $path (changed since installed)"
+        fi
     fi
 done < "$MANIFEST"
 
