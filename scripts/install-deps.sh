@@ -5,6 +5,8 @@
 set -euo pipefail
 PKGS=(iproute2 iputils-ping socat net-tools procps psmisc curl tcpdump util-linux
       apache2 heartbeat keepalived resource-agents iptables)
+# The service tests: `make install` (python3-venv), systemd-analyze verify, logrotate.
+PKGS+=(python3-venv systemd logrotate make)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
