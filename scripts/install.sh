@@ -69,12 +69,12 @@ record() {
     fi
 }
 
-# install_file SOURCE TARGET MODE: copy with the installed paths filled in
+# install_file SOURCE TARGET MODE [SED]: copy with the installed paths filled in
 install_file() {
     mkdir -p "$(dirname "$DESTDIR$2")"
     sed -e "s|/usr/sbin/hacored|$SBINDIR/hacored|g" \
         -e "s|/usr/bin/hactl|$BINDIR/hactl|g" \
-        -e "s|/opt/hacore|$PREFIX|g" "$1" > "$DESTDIR$2.hacore-new"
+        -e "s|/opt/hacore|$PREFIX|g" -e "${4:-}" "$1" > "$DESTDIR$2.hacore-new"
     chmod "$3" "$DESTDIR$2.hacore-new"
     mv "$DESTDIR$2.hacore-new" "$DESTDIR$2"
     record "$2"
@@ -114,7 +114,9 @@ install_file "$SRC/contrib/tmpfiles.d/hacore.conf" "$TMPFILESDIR/hacore.conf" 64
 # on systemd an alias of hacore.service (a real heartbeat.service wins if there is one).
 heartbeat_init=$DESTDIR$SYSCONFDIR/init.d/heartbeat
 if [ ! -e "$heartbeat_init" ] || grep -q "$MARKER" "$heartbeat_init"; then
-    install_file "$SRC/contrib/init.d/hacore" "$SYSCONFDIR/init.d/heartbeat" 755
+    # insserv wants each name provided once
+    install_file "$SRC/contrib/init.d/hacore" "$SYSCONFDIR/init.d/heartbeat" 755 \
+        's/^# Provides:          hacore$/# Provides:          heartbeat/'
 else
     say "skipped $SYSCONFDIR/init.d/heartbeat: Heartbeat's own init script is installed"
 fi

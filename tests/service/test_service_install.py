@@ -79,6 +79,18 @@ def test_install_puts_every_service_file_in_place(staged: Path) -> None:
     ):
         assert (staged / path).stat().st_mode & 0o777 == mode, path
     assert os.readlink(staged / "etc/systemd/system/heartbeat.service") == "hacore.service"
+    provides = {
+        name: [
+            line
+            for line in (staged / f"etc/init.d/{name}").read_text().splitlines()
+            if line.startswith("# Provides:")
+        ]
+        for name in ("hacore", "heartbeat")
+    }
+    assert provides == {
+        "hacore": ["# Provides:          hacore"],
+        "heartbeat": ["# Provides:          heartbeat"],
+    }, "insserv refuses two scripts providing one name"
     assert (staged / "etc/ha.d/ha.cf").read_text() == "# the operator's, never touched\n"
     unit = (staged / "etc/systemd/system/hacore.service").read_text()
     for line in (
