@@ -22,14 +22,13 @@ from pathlib import Path
 
 from hacore import __version__, daemonctl
 from hacore.api import HacoreError
-from hacore.config.model import ClusterConfig, ConfigErrors
+from hacore.config.model import NOT_STARTED, ClusterConfig, ConfigErrors
 from hacore.instance import InstanceLock
 from hacore.plugins import PluginError, PluginRegistry, load_plugins
 from hacore.sdnotify import Notifier
 
 EXIT_CONFIG = 6
 EXIT_FAILED = 1
-NOT_STARTED = "Configuration error, heartbeat not started."
 
 
 def _parser() -> argparse.ArgumentParser:

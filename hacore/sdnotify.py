@@ -54,10 +54,6 @@ class Notifier:
             usec = None
         return cls(address, usec)
 
-    @property
-    def active(self) -> bool:
-        return self.address is not None
-
     def notify(self, *fields: str) -> None:
         """Send one datagram of ``KEY=value`` lines; failures are logged once, never raised."""
         if self.address is None:

@@ -92,7 +92,7 @@ def test_outside_systemd_nothing_is_sent_and_ready_hooks_still_run() -> None:
     notifier.ready("up")
     notifier.ready("up again")
     notifier.watchdog()
-    assert not notifier.active and called == [1] and notifier.is_ready
+    assert notifier.address is None and called == [1] and notifier.is_ready
 
 
 def test_an_unreachable_socket_is_logged_once_and_never_raises(tmp_path: Path) -> None:
