@@ -91,6 +91,8 @@ def start_checks(
     for what, path in (("logfile", hacf.logfile), ("debugfile", hacf.debugfile)):
         if path is not None:
             findings.append(_log_file(what, path))
+    if hacf.extensions.api_socket is not None:
+        findings.append(_log_file("api_socket", hacf.extensions.api_socket))
     findings.append(_directory("state directory", state_dir))
     findings.append(_directory("run directory", run_dir))
     return findings
@@ -157,6 +159,7 @@ def _why_unwritable(path: Path) -> str:
 
 
 def _log_file(what: str, path: Path) -> Finding:
+    """A file hacored creates in a directory that must exist (a log, the API socket)."""
     directory = path.parent
     if not directory.is_dir():
         return Finding("config", f"ha.cf {what} {path}: directory {directory} does not exist")

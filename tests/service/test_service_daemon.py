@@ -204,6 +204,18 @@ def test_what_the_machine_lacks_is_reported_before_anything_starts(
     assert (check.returncode, check.stderr) == (6, result.stderr), "--check says the same"
 
 
+def test_an_api_socket_in_a_missing_directory(loop_node: LoopbackNode) -> None:
+    loop_node.write_hacf("api_socket /nonexistent/hacore/api.sock\n")
+    result = loop_node.hacored()
+    assert result.returncode == 6
+    assert result.stderr.splitlines() == [
+        "ERROR: ha.cf api_socket /nonexistent/hacore/api.sock: "
+        "directory /nonexistent/hacore does not exist",
+        f"ERROR: {NOT_STARTED}",
+    ]
+    _no_side_effects(loop_node, result)
+
+
 def test_an_unusable_run_directory(loop_node: LoopbackNode) -> None:
     loop_node.run.write_text("")
     result = loop_node.hacored()
