@@ -1,7 +1,9 @@
 # The two Quickstart commands: `make demo` and `make test`. .ci/run calls `make test`.
+# `make install` / `make uninstall`: hacore as a service (scripts/install.sh says how;
+# PREFIX, DESTDIR, SBINDIR, BINDIR, SYSCONFDIR, UNITDIR, PYTHON can be overridden).
 PY ?= python3
 
-.PHONY: deps demo test lint typecheck unit proto bench
+.PHONY: deps demo test lint typecheck unit proto bench install uninstall
 
 deps:
 	./scripts/install-deps.sh
@@ -26,3 +28,9 @@ proto:
 
 bench: deps
 	$(PY) -m bench.run_all
+
+install:
+	./scripts/install.sh
+
+uninstall:
+	./scripts/uninstall.sh

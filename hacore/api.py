@@ -99,6 +99,14 @@ class Transport(abc.ABC):
     async def stop(self) -> None:
         """Close the medium; idempotent."""
 
+    def preflight(self) -> str | None:
+        """What this machine lacks to open the medium (``interface eth9 does not exist``),
+        or None when nothing is missing. Must not open anything: ``hacored --check`` and
+        the start-up checks call it before the daemon touches anything. A transport that
+        cannot tell keeps this default, and the checks report the medium as not checked.
+        """
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class TransportType:

@@ -53,6 +53,7 @@ from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
 from hacore.resources import ResourceManager
 from hacore.respawn import Supervisor
+from hacore.sdnotify import Notifier
 from hacore.wire.message import Message
 from hacore.wire.signing import PacketRejected, PacketSigner
 
@@ -68,9 +69,16 @@ class Node:
     """The daemon's runtime for one node; ``run()`` returns the process exit code."""
 
     def __init__(
-        self, config: ClusterConfig, registry: PluginRegistry, *, state_dir: Path, run_dir: Path
+        self,
+        config: ClusterConfig,
+        registry: PluginRegistry,
+        *,
+        state_dir: Path,
+        run_dir: Path,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
+        self.notifier = notifier or Notifier(None)
         self.registry = registry
         self.state_dir = state_dir
         self.run_dir = run_dir
@@ -226,6 +234,7 @@ class Node:
         self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())
         self._spawn(self._tick_loop())
+        self.notifier.ready(self._service_status())
         while True:
             await self._stop.wait()
             if await self._shutdown():
@@ -247,11 +256,13 @@ class Node:
 
     async def _reload_on_signal(self) -> None:
         """SIGHUP (Heartbeat's ``heartbeat -r``): a bad file is reported, nothing changes."""
+        self.notifier.reloading()
         try:
             for note in reload_config(self):
                 log.warning("reload_note", msg=note)
         except HacoreError as exc:
             log.error("reload_refused", msg=f"Configuration not reloaded: {exc}")
+        self.notifier.ready(self._service_status())
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -261,6 +272,7 @@ class Node:
         because a group failed to stop (exiting would leave it running unwatched)."""
         log.info("shutdown", msg=f"Heartbeat shutdown in progress. ({os.getpid()})")
         self._stopping = True
+        self.notifier.stopping("Stopping: handing the resource groups over")
         self._shutdown_aborted.clear()
         self.apply_failover(self.failover.request_shutdown(self.now()))
         ready = asyncio.ensure_future(self._shutdown_ready.wait())
@@ -276,6 +288,7 @@ class Node:
                 msg="Shutdown aborted: a resource failed to stop and may still run here",
             )
             self._stopping = False
+            self.notifier.status("Shutdown aborted: a resource failed to stop (see the log)")
             return False
         if not done:
             log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
@@ -327,6 +340,7 @@ class Node:
             now = self.now()
             self._apply_membership(self.membership.tick(now))
             self.apply_failover(self.failover.on_tick(now))
+            self.notifier.watchdog()
 
     # ---- wire -----------------------------------------------------------------------
 
@@ -584,6 +598,13 @@ class Node:
         self.metrics.group_state(here.group, here.holder, here.state)
         self.events.publish(here)
         self._call_observers("hacore_on_group_change", event=here)
+        self.notifier.status(self._service_status())
+
+    def _service_status(self) -> str:
+        """``systemctl status``'s one line: what this node holds."""
+        local = self.config.local_node
+        held = [group for group, holder in self._holders.items() if holder == local]
+        return f"Running (generation {self.generation}); holding: {', '.join(held) or 'nothing'}"
 
     async def _run_group(
         self, key: str, op: Literal["acquire", "release"], action: Callable[[str], Awaitable[bool]]

@@ -8,6 +8,8 @@ set -euo pipefail
 POLICY_RC_D=${POLICY_RC_D:-/usr/sbin/policy-rc.d}
 PKGS=(iproute2 iputils-ping socat net-tools procps psmisc curl tcpdump util-linux
       apache2 heartbeat keepalived resource-agents iptables cluster-glue fence-agents)
+# The service tests: `make install` (python3-venv), systemd-analyze verify, logrotate.
+PKGS+=(python3-venv systemd logrotate make)
 created_policy=
 
 forbid_service_starts() {

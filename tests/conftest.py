@@ -17,6 +17,7 @@ the demo's timings, already started.
 from __future__ import annotations
 
 import grp
+import logging
 import os
 import secrets
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
@@ -120,3 +122,17 @@ def cluster(lab_factory: LabFactory) -> Lab:
     lab = lab_factory(daemon="hacore", timing=FAST_TIMING)
     lab.start()
     return lab
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """A test that configures hacore's logging (files, JSON, syslog) must not change what
+    the next test's log capture sees: structlog and the ``hacore`` logger are put back."""
+    yield
+    structlog.reset_defaults()
+    logger = logging.getLogger("hacore")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
