@@ -32,8 +32,10 @@ from hacore.api import (
 )
 from hacore.cluster import ClusterHandle
 from hacore.config.model import ClusterConfig
+from hacore.control import clients
 from hacore.control.adapter import ControlAdapter
 from hacore.control.events import EventHub
+from hacore.control.fifo import FifoReader, ScriptRequests
 from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
 from hacore.failover import Failover, FailoverConfig
@@ -193,6 +195,9 @@ class Node:
             await transport.start(self._on_packet)
         control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
+        scripts = ScriptRequests(self.control.standby, self.control.takeover, self.send_message)
+        fifo = FifoReader(self.config.hacf.extensions.fifo, scripts.handle)
+        fifo.start()
         metrics_server: MetricsServer | None = None
         if self.config.hacf.extensions.metrics_listen:
             metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
@@ -205,6 +210,8 @@ class Node:
             if await self._shutdown():
                 break
             self._stop.clear()  # a group could not be stopped: staying up is safer
+        fifo.stop()
+        await scripts.stop()
         await control.stop()
         await self.events.close()
         if metrics_server is not None:
@@ -396,6 +403,9 @@ class Node:
         if msg.get("t") == "status":
             return
         msg_type = msg.get("t") or ""
+        if msg_type in clients.MESSAGES:
+            self.control.clients.receive(msg)
+            return
         if msg_type in FAILOVER_MESSAGES:
             self.apply_failover(self.failover.on_message(msg, now))
             return

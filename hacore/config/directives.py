@@ -41,6 +41,7 @@ def _node(r: DirectiveReader, value: str) -> None:
         r.warn(f"Node [{name}] is listed twice: the duplicate is ignored")
     else:
         r.cf.nodes.append(name)
+        r.cf.node_table.append(name)
 
 
 def _keepalive(r: DirectiveReader, value: str) -> None:

@@ -34,6 +34,8 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "api_listen: clients are always authenticated)",
     "metrics_listen": "Serve Prometheus metrics over HTTP at ADDRESS:PORT",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
+    "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
+    "/var/lib/heartbeat/fifo, Heartbeat's)",
 }
 
 _WHITESPACE = " \t\n\r\f"

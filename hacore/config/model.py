@@ -105,6 +105,7 @@ class Extensions:
     api_tls_ca: Path | None = None
     metrics_listen: str | None = None  # metrics_listen ADDR:PORT
     log_format: Literal["text", "json"] = "text"
+    fifo: Path = Path("/var/lib/heartbeat/fifo")  # fifo PATH: Heartbeat's script FIFO
 
 
 @dataclass
@@ -115,6 +116,8 @@ class HaCf:
     nodes: list[str] = field(default_factory=list)
     media: list[MediumConfig] = field(default_factory=list)
     ping_nodes: list[PingNode] = field(default_factory=list)
+    # Normal and ping node names in ha.cf order: Heartbeat's node table (cl_status).
+    node_table: list[str] = field(default_factory=list)
     keepalive_ms: int = 1000
     deadtime_ms: int = 30000
     warntime_ms: int = 15000

@@ -95,8 +95,8 @@ class DirectiveReader:
             values.host_port(value, directive)
         elif directive == "log_format" and value not in ("text", "json"):
             raise ConfigError(f"log_format [{value}] must be text or json")
-        elif directive == "api_socket" and not value.startswith("/"):
-            raise ConfigError(f"api_socket [{value}] must be an absolute path")
+        elif directive in ("api_socket", "fifo") and not value.startswith("/"):
+            raise ConfigError(f"{directive} [{value}] must be an absolute path")
         self.extensions[directive] = value
 
     def medium(self, keyword: str, rest: str) -> None:
@@ -141,6 +141,7 @@ class DirectiveReader:
             medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
             _check_medium(self, transport.build, medium)
         self.cf.ping_nodes.append(node)
+        self.cf.node_table.append(node.name)
 
 
 def _check_medium(

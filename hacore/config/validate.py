@@ -177,6 +177,7 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         api_tls_ca=_path(ext.get("api_tls_ca")),
         metrics_listen=ext.get("metrics_listen"),
         log_format=log_format,
+        fifo=_path(ext.get("fifo")) or Extensions.fifo,
     )
     return problems
 

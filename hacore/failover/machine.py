@@ -87,6 +87,9 @@ class Failover:
         self.last_conflicts: frozenset[str] = frozenset()
         self.claimed_now: list[str] = []  # local groups claimed by take_our_locals
         self.initial_done = False
+        # Heartbeat's i_hold_resources bits for a category without any group here: it
+        # still reports who "has" the empty set (see rscstatus).
+        self.empty_hold = Hold.NONE
         self.now = 0.0
         self.jobs: list[Job] = []
         self._out: list[Action] = []
@@ -219,11 +222,25 @@ class Failover:
     def rscstatus(self) -> str:
         """``cl_status rscstatus``: what we hold, ``transition`` while anything moves.
 
-        Legacy mode tracks no holdings, so Heartbeat prints ``none`` there.
+        Legacy mode tracks no holdings, so Heartbeat prints ``none`` there. A category
+        without groups counts as held as Heartbeat's bits say (``local`` on a node whose
+        own haresources lines are empty, once it has "acquired" them).
         """
         if self.legacy:
             return "transition" if self.busy() else "none"
-        return self.rsc_hold() if self.stable else "transition"
+        if not self.stable:
+            return "transition"
+        empty = Hold.NONE
+        for category in (Hold.LOCAL, Hold.FOREIGN):
+            if not self.keys_in(category):
+                empty |= category
+        return (self.held_bits() | (self.empty_hold & empty)).word
+
+    def hold_empty(self, bits: Hold, held: bool) -> None:
+        """Track Heartbeat's holding bits for categories that have no group here: it
+        sets them when it acquires a category and clears them when it gives one up,
+        whether or not any group is in it (``cl_status rscstatus`` prints them)."""
+        self.empty_hold = (self.empty_hold | bits) if held else (self.empty_hold & ~bits)
 
     # ------------------------------------------------------------------ helpers for rules
 

@@ -159,6 +159,7 @@ def take_our_locals(m: Failover, ctx: Ctx, arg: str) -> None:
     if m.peer.hold & Hold.FOREIGN or any(m.claimed(key) for key in ours):
         log.info("local_acquisition", msg="Local Resource acquisition completed. (none)")
         return
+    m.hold_empty(Hold.LOCAL, True)
     claim_locals(m, ours, "start-up")
 
 
@@ -198,6 +199,8 @@ def try_failback(m: Failover, ctx: Ctx, arg: str) -> None:
         and m.wants_any(Hold.FOREIGN)
     )
     if not eligible:
+        if m.needs_failback and m.cfg.auto_failback == "on" and not m.keys_in(Hold.FOREIGN):
+            m.hold_empty(Hold.FOREIGN, False)  # Heartbeat's failback of an empty set
         m.needs_failback = False
         return
     m.post(Ctx("standby_request", hold=Hold.FOREIGN, origin="failback"))
@@ -229,6 +232,7 @@ def take_over_all(m: Failover, ctx: Ctx, arg: str) -> None:
     m.peer.keys.clear()
     m.peer.stable = True
     m.given_away.clear()
+    m.hold_empty(Hold.ALL, True)
     if not m.legacy:
         m.needs_failback = True  # Heartbeat's rsc_needs_failback after any recovery
     # Groups being released here (a standby cut short) are wanted back too; a FAILED
@@ -324,6 +328,7 @@ def announce_shutdown(m: Failover, ctx: Ctx, arg: str) -> None:
     m.shutdown_pending = False
     m.needs_failback = False
     m.timers.failback_at = m.timers.offer_at = None
+    m.hold_empty(Hold.ALL, False)
     if not m.legacy:
         m.send(messages.resource(Hold.NONE, stable=False, info="shutdown"))
     log.info("shutdown", msg="Heartbeat shutdown in progress.")

@@ -157,6 +157,7 @@ def release_standby_set(m: Failover, ctx: Ctx, arg: str) -> None:
     log.info("standby_release", msg=f"standby: {m.peer.name} can take our {hold.word} resources")
     m.timers.standby_deadline = m.now + STANDBY_RESOURCE_TIMEOUT_S
     m.peer.stable = False
+    m.hold_empty(hold, False)
     m.send(messages.resource(m.held_bits() & ~hold, stable=False, info="standby"))
     keys = [key for key in m.keys_in(hold) if m.claimed(key)]
     for key in keys:
@@ -215,6 +216,7 @@ def finish_standby(m: Failover, ctx: Ctx, arg: str) -> None:
 @action("finish_acquisition")
 def finish_acquisition(m: Failover, ctx: Ctx, arg: str) -> None:
     hold = m.sb.hold
+    m.hold_empty(mirror(hold), True)
     m.send(messages.ask_resources(hold, "done"))
     log.info("standby_acquired", msg=f"Standby resource acquisition done [{hold.word}].")
     m.send(messages.resource(m.held_bits(), stable=True))

@@ -31,8 +31,11 @@ def test_hacore_and_heartbeat_form_one_cluster(lab_factory: LabFactory) -> None:
     lab.wait_serving("node1", timeout=30)
     nodes = {n["name"]: n["status"] for n in _status(lab, "node1")["nodes"]}  # type: ignore[attr-defined]
     assert nodes["node2"] == "active"
-    assert "node1" in lab.node("node2").exec("cl_status", "listnodes").stdout
-    assert lab.node("node2").exec("cl_status", "nodestatus", "node1").stdout.strip() == "active"
+    assert "node1" in lab.node("node2").exec("/usr/bin/cl_status", "listnodes").stdout
+    assert (
+        lab.node("node2").exec("/usr/bin/cl_status", "nodestatus", "node1").stdout.strip()
+        == "active"
+    )
 
     # hacore stops gracefully: the Heartbeat peer takes over the service.
     lab.stop("node1")
