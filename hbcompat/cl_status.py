@@ -96,6 +96,7 @@ class Call:
     argv: Sequence[str]
     session: Session | None
     failure: str = ""  # why the signon failed (hbstatus -v prints it)
+    refused: bool = False  # the daemon runs but does not let us in
     human: bool = False
 
     @property
@@ -121,10 +122,13 @@ def hbstatus(call: Call) -> int:
         call.human = call.human or option == "m"
         verbose = verbose or option == "v"
     if call.session is None:
-        out("Heartbeat is stopped on this machine.")
+        if call.refused:
+            out("Heartbeat is apparently running on this machine, but refuses my connection")
+        else:
+            out("Heartbeat is stopped on this machine.")
         if verbose and call.failure:
             out(f"({call.failure})")
-        return NORMAL_FAIL
+        return OK if call.refused else NORMAL_FAIL
     if not verbose:
         out("Heartbeat is running on this machine.")
         return OK
@@ -395,7 +399,7 @@ async def run(args: Sequence[str]) -> int:
             cl_log("Cannot signon with heartbeat")
             cl_log(f"REASON: {failed}")
             return NORMAL_FAIL
-        call = Call(args, None, failure=str(failed))
+        call = Call(args, None, failure=str(failed), refused=failed.refused)
     result = function(call)
     return await result if inspect.isawaitable(result) else result
 

@@ -15,13 +15,18 @@ from pathlib import Path
 import grpc
 
 from hacore.v1 import hacore_pb2 as pb
-from hactl.client import DEFAULT_SOCKET, Endpoint, HactlError, stub
+from hactl.client import DEFAULT_SOCKET, Endpoint, Exit, HactlError, stub
 
 NO_CONNECTION = "hb_api_signon: Can't initiate connection to heartbeat"
 
 
 class SignonFailed(Exception):
-    """No usable daemon; the text is Heartbeat's reason (``errmsg``)."""
+    """No usable daemon; the text is Heartbeat's reason (``errmsg``). ``refused``: the
+    daemon runs but will not serve us (socket permissions or apiauth)."""
+
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
+        super().__init__(reason)
+        self.refused = refused
 
 
 class NoTimelyResponse(Exception):
@@ -88,7 +93,13 @@ async def signon(where: Endpoint) -> Session:
     try:
         async with where.channel() as channel:
             status = await stub(channel).GetStatus(pb.GetStatusRequest())
-    except (HactlError, grpc.aio.AioRpcError):
+    except HactlError as exc:
+        if exc.code is Exit.PERMISSION:
+            raise SignonFailed(exc.message, refused=True) from None
+        raise SignonFailed(NO_CONNECTION) from None
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() is grpc.StatusCode.PERMISSION_DENIED:
+            raise SignonFailed(f"permission denied: {exc.details()}", refused=True) from None
         raise SignonFailed(NO_CONNECTION) from None
     me = next((n for n in status.nodes if n.local), None)
     if me is None or me.status != pb.NODE_STATUS_ACTIVE:

@@ -307,7 +307,8 @@ def log_gave_up(m: Failover, ctx: Ctx, arg: str) -> None:
 def expect_returning_peer(m: Failover, ctx: Ctx, arg: str) -> None:
     m.peer.stable = False
     m.given_away.clear()  # the new instance holds nothing, whatever we gave the old one
-    if not m.legacy and m.wants_any(Hold.FOREIGN):
+    empty_foreign = not m.keys_in(Hold.FOREIGN) and m.empty_hold & Hold.FOREIGN
+    if not m.legacy and (m.wants_any(Hold.FOREIGN) or empty_foreign):
         m.needs_failback = True
 
 
