@@ -36,6 +36,11 @@ def test_hacore_and_heartbeat_form_one_cluster(lab_factory: LabFactory) -> None:
         lab.node("node2").exec("/usr/bin/cl_status", "nodestatus", "node1").stdout.strip()
         == "active"
     )
+    # Heartbeat asks hacore about its API clients over the wire (query-cstatus), and back.
+    asked = lab.node("node2").exec("/usr/bin/cl_status", "clientstatus", "node1", "ipfail")
+    assert (asked.returncode, asked.stdout) == (1, "offline\n"), asked.stderr
+    back = lab.node("node1").exec("cl_status", "clientstatus", "node2", "ipfail", "3000")
+    assert (back.returncode, back.stdout) == (1, "offline\n"), back.stderr
 
     # hacore stops gracefully: the Heartbeat peer takes over the service.
     lab.stop("node1")
