@@ -68,7 +68,6 @@ hbparameter -p <parameter-name>
 \tRetrieve the value of a cluster parameter.
 \tAs for the valid parameter names, please refer to the man page.
 """
-_TRUE = ("true", "on", "yes", "y", "1")
 _FALSE = ("false", "off", "no", "n", "0")
 
 
@@ -153,8 +152,8 @@ def hbstatus(call: Call) -> int:
 
 
 def _pacemaker(value: str | None) -> bool:
-    """is_pacemaker_enabled: a false boolean word means haresources, anything else not."""
-    return value is None or value.lower() not in _FALSE or value.lower() in _TRUE
+    """is_pacemaker_enabled: only a false boolean word (cl_str_to_boolean) means haresources."""
+    return value is None or value.lower() not in _FALSE
 
 
 def listnodes(call: Call) -> int:

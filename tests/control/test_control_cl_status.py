@@ -27,33 +27,29 @@ CL_LOG = re.compile(r"^\w{3} \d\d \d\d:\d\d:\d\d \S+ cl_status: \[\d+\]: ERROR: 
 CL_LOG_DATE = re.compile(r"^\w{3} \d\d \d\d:\d\d:\d\d ")
 
 
-async def _run(module: str, socket: Path | None, *args: str, as_nobody: bool = False) -> Result:
-    env = {**os.environ, "HACTL_SOCKET": str(socket or "/nonexistent/api.sock")}
+async def cl_status(control: ControlServer | None, *args: str, as_nobody: bool = False) -> Result:
+    """hacore's cl_status against the fixture server (None: no daemon at all)."""
+    socket = control.socket_path if control else Path("/nonexistent/api.sock")
+    command = [sys.executable, "-m", "hbcompat.cl_status"]
     if as_nobody:
         # Load everything as root (the interpreter lives under /root), then drop.
         code = (
-            f"import os, sys, shutil, asyncio, grpc, {module} as tool; "
+            "import os, sys, shutil, asyncio, grpc, hbcompat.cl_status as tool; "
             f"os.setgroups([]); os.setgid({NOGROUP}); os.setuid({NOBODY}); "
-            "sys.argv[0] = 'tool'; sys.exit(tool.main(sys.argv[1:]))"
+            "sys.exit(tool.main(sys.argv[1:]))"
         )
         command = [sys.executable, "-c", code]
-    else:
-        command = [sys.executable, "-m", module]
     process = await asyncio.create_subprocess_exec(
         *command,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
-        env=env,
+        env={**os.environ, "HACTL_SOCKET": str(socket)},
     )
     out, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode is not None
     return Result(process.returncode, out.decode(), err.decode())
-
-
-async def cl_status(control: ControlServer | None, *args: str, **kw: bool) -> Result:
-    return await _run("hbcompat.cl_status", control.socket_path if control else None, *args, **kw)
 
 
 def logged(err: str) -> list[str]:
