@@ -72,7 +72,9 @@ queued: the daemon may exit).
 
 Queries: `groups()`, `holder(key)` (who runs it as far as we know), `state(key)` (its
 state on that holder), `local_state(key)`, `rsc_hold()` (our holdings as Heartbeat's word),
-`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves), `stable`.
+`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves; a set without
+groups counts as held as Heartbeat's bits say, e.g. `local` on a node without haresources
+lines once it has started), `stable`.
 
 The engine never acquires a group the peer claims while the peer is alive: whatever a row
 decides, the final reconciliation refuses it and logs `acquire_blocked`.
