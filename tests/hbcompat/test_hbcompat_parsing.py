@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from hbcompat.cl_status import _atoi
 from hbcompat.getopt import BAD, GetOpt
+from hbcompat.queries import _atoi
 from hbcompat.standby import _shell_echo
 
 
