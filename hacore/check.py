@@ -101,10 +101,8 @@ def _media(config: ClusterConfig, registry: PluginRegistry | None) -> list[str]:
             except Exception as exc:
                 links = [f"<cannot build: {exc}>"]
             text += f"  (links: {', '.join(links)})"
-        if medium.keyword in ("ucast", "bcast"):
-            text += f"  [udpport {medium.udpport}]"
-        elif medium.keyword == "serial":
-            text += f"  [baud {medium.baud}]"
+        for setting in transport.settings if transport is not None else ():
+            text += f"  [{setting} {getattr(medium, setting)}]"
         lines.append(text)
     return lines or ["none"]
 

@@ -54,7 +54,7 @@ def next_generation(
             path=str(path),
         )
     else:
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             generation = int(text) + 1
         else:
             generation = int(clock()) + 1

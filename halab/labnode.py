@@ -107,6 +107,7 @@ class LabNode:
     init_pid: int | None = None
     daemon: NodeProcess | None = field(default=None, repr=False)
     processes: list[NodeProcess] = field(default_factory=list, repr=False)
+    shared: dict[str, Path] = field(default_factory=dict)  # inside path -> lab-wide host dir
 
     @property
     def name(self) -> str:
@@ -143,6 +144,7 @@ class LabNode:
             for p in (*COPIED_FROM_HOST, *CREATED_EMPTY)
             if mountable(p)
         ]
+        binds += [f"--bind={host}:{inside}" for inside, host in self.shared.items()]
         self.holder = subprocess.Popen(
             [
                 *("ip", "netns", "exec", self.ns, sys.executable, "-m", "halab.holder"),

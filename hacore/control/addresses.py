@@ -13,7 +13,7 @@ def parse_host_port(value: str, directive: str) -> tuple[str, int]:
     Raises ConfigError naming the directive when the value cannot be a listen address.
     """
     host, sep, port_text = value.rpartition(":")
-    if not sep or not host or not port_text.isdigit():
+    if not sep or not host or not (port_text.isascii() and port_text.isdigit()):
         raise ConfigError(f"{directive} {value!r}: expected ADDR:PORT (IPv6 as [ADDR]:PORT)")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

@@ -99,6 +99,36 @@ class GroupView:
 
 
 @dataclass(frozen=True)
+class FenceTargetView:
+    """Fencing one peer: ``state`` is a :class:`hacore.fencing.FenceState` word;
+    ``last_result`` Heartbeat's stonith result word of the last attempt."""
+
+    node: str
+    state: str
+    attempts: int
+    failures: int
+    last_result: str | None
+    last_error: str
+    since_wall: float | None
+    next_attempt_wall: float | None
+
+
+@dataclass(frozen=True)
+class FencingView:
+    """STONITH, watchdog, tiebreaker and realtime as this node runs them."""
+
+    device: str | None = None  # the device this node fences with (None: no STONITH)
+    delay_s: float = 0.0
+    targets: tuple[FenceTargetView, ...] = ()
+    tiebreaker: str | None = None
+    tiebreaker_reachable: bool | None = None
+    watchdog: str | None = None
+    watchdog_open: bool = False
+    watchdog_feeds: int = 0
+    realtime: bool = False
+
+
+@dataclass(frozen=True)
 class ClusterView:
     """Everything ``hactl status`` shows, taken at one instant."""
 
@@ -111,6 +141,7 @@ class ClusterView:
     deadtime_ms: int
     config_dir: str
     version: str
+    fencing: FencingView = FencingView()
     rsc_status: str = "none"  # `cl_status rscstatus`
     parameters: Mapping[str, str] = field(default_factory=dict)  # `cl_status hbparameter`
 

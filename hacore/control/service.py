@@ -38,6 +38,9 @@ Context = grpc.aio.ServicerContext[Any, Any]
 CredentialLookup = Callable[[str], PeerCredentials | None]
 _T = TypeVar("_T")
 DEFAULT_CLIENT_TIMEOUT_MS = 500  # cl_status clientstatus's default
+# Read-only calls are what monitoring polls every few seconds: at info level they would
+# bury the log's real events. They stay traceable at debug level (ha.cf debugfile).
+_READ_ONLY = frozenset({"GetStatus", "GetClientStatus", "Watch"})
 
 _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (OperationRefused, grpc.StatusCode.FAILED_PRECONDITION, "refused"),
@@ -162,16 +165,21 @@ class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
                     reason=decision.reason,
                 )
                 await _abort(context, grpc.StatusCode.PERMISSION_DENIED, decision.reason)
-            log.info("api_call", method=method, pid=creds.pid, uid=creds.uid, **details)
+            _log_call(method, pid=creds.pid, uid=creds.uid, **details)
             return
         auth = context.auth_context()
         if auth.get("transport_security_type") == [b"ssl"]:
             # The TLS listener requires a client certificate signed by api_tls_ca:
             # the handshake already was the authorisation.
             subject = b",".join(auth.get("x509_subject", [b"?"])).decode(errors="replace")
-            log.info("api_call", method=method, peer=peer, certificate=subject, **details)
+            _log_call(method, peer=peer, certificate=subject, **details)
             return
         await _abort(context, grpc.StatusCode.PERMISSION_DENIED, "a client certificate is required")
+
+
+def _log_call(method: str, **details: object) -> None:
+    emit = log.debug if method in _READ_ONLY else log.info
+    emit("api_call", method=method, **details)
 
 
 async def _fail(context: Context, verb: str, exc: Exception) -> NoReturn:
@@ -193,7 +201,7 @@ def _one_line(exc: Exception) -> str:
     problems are kept.
     """
     if isinstance(exc, ConfigErrors):
-        return "; ".join(str(problem) for problem in exc.problems)
+        return "; ".join(exc.shown_problems())
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Literal
 
 from hacore import __version__
 from hacore.api import LinkStatus
-from hacore.control.model import ClusterView, GroupView, LinkView, NodeView
+from hacore.control.model import (
+    ClusterView,
+    FenceTargetView,
+    FencingView,
+    GroupView,
+    LinkView,
+    NodeView,
+)
 
 if TYPE_CHECKING:
     from hacore.node import Node
@@ -63,6 +70,36 @@ def build_view(node: Node) -> ClusterView:
         deadtime_ms=hacf.deadtime_ms,
         config_dir=str(node.config.directory),
         version=__version__,
+        fencing=_fencing_view(node),
         rsc_status=node.failover.rscstatus(),
         parameters={**hacf.parameters, "hbversion": HBVERSION},
+    )
+
+
+def _fencing_view(node: Node) -> FencingView:
+    fencer = node.fencer
+    watchdog = node.watchdog
+    targets = tuple(
+        FenceTargetView(
+            node=t.node,
+            state=t.state.value,
+            attempts=t.attempts,
+            failures=t.failures,
+            last_result=t.last_result.value if t.last_result else None,
+            last_error=t.last_error,
+            since_wall=t.since_wall,
+            next_attempt_wall=t.next_attempt_wall,
+        )
+        for t in fencer.targets.values()
+    )
+    return FencingView(
+        device=fencer.device.device_id() if fencer.device else None,
+        delay_s=fencer.delay_s if fencer.device else 0.0,
+        targets=targets,
+        tiebreaker=fencer.tiebreaker,
+        tiebreaker_reachable=node.tiebreaker_reachable() if fencer.tiebreaker else None,
+        watchdog=str(watchdog.path) if watchdog else None,
+        watchdog_open=watchdog.is_open if watchdog else False,
+        watchdog_feeds=watchdog.feeds if watchdog else 0,
+        realtime=node.realtime,
     )

@@ -1,8 +1,10 @@
 """haresources failover: Heartbeat v1 resource-group ownership as a pure state machine.
 
-The daemon feeds it membership events, cluster messages and resource results; it
-answers with :mod:`~hacore.failover.actions`. ``docs/failover.md`` is rendered from
-:mod:`hacore.failover.table` by ``python -m hacore.failover.doc``.
+The daemon feeds it membership events, cluster messages (those of
+``FAILOVER_MESSAGE_TYPES``) and resource results; it answers with
+:mod:`~hacore.failover.actions`. ``docs/failover.md`` is rendered from
+:mod:`hacore.failover.table` and the docstrings of :class:`hacore.failover.rules.Rules`
+by ``python -m hacore.failover.doc``.
 """
 
 from hacore.failover.actions import (
@@ -17,9 +19,12 @@ from hacore.failover.actions import (
     ShutdownReady,
 )
 from hacore.failover.machine import Failover
-from hacore.failover.model import FailoverConfig, Transition
+from hacore.failover.messages import FAILOVER_MESSAGE_TYPES
+from hacore.failover.model import FailoverConfig
+from hacore.failover.table import Transition
 
 __all__ = [
+    "FAILOVER_MESSAGE_TYPES",
     "Acquire",
     "Action",
     "Announce",

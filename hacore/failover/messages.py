@@ -15,6 +15,21 @@ from hacore.wire.message import Message
 
 STONITH_NOT_CONFIGURED = "n_stnth"
 
+FAILOVER_MESSAGE_TYPES = frozenset(
+    {
+        "starting",
+        "resource",
+        "ask_resources",
+        "hb_takeover",
+        "shutdone",
+        "stonith",
+        "ip-request",
+        "ip-request-resp",
+    }
+)
+"""Every message type this module builds: the daemon hands these to the engine (which
+reads all but ``stonith``, a notice for the log) and the rest to helpers and observers."""
+
 
 def starting() -> Message:
     return Message(("t", "starting"))

@@ -1,18 +1,60 @@
-"""The engine's data: its configuration, what it knows, and what it is doing.
+"""The engine's data: its configuration, its states, and one event as the rules see it.
 
-Kept apart from :mod:`hacore.failover.machine` so the rule modules can name these
-types, and so the engine file holds only the loop.
+Kept apart from the rules and the tables so both can name these types without
+importing each other.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+from typing import Literal
 
 from hacore.api import ConfigError, GroupState
 from hacore.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from hacore.failover.holdings import Hold
-from hacore.failover.registry import Ctx, Origin
-from hacore.failover.table import Row
+
+Origin = Literal["api", "peer", "failback", "offer", "takeover"]
+"""Who started a standby: the operator here, the peer's hb_takeover, auto-failback,
+an offer of a group that failed to start here, or (role B) our own hb_takeover."""
+
+
+class NodeState(enum.StrEnum):
+    """Heartbeat's ``resourcestate``."""
+
+    INIT = "INIT"
+    STARTING = "STARTING"
+    BOTHSTARTING = "BOTHSTARTING"
+    RSCRCVD = "RSCRCVD"
+    STABLE = "STABLE"
+    SHUTDOWN = "SHUTDOWN"
+
+
+class StandbyState(enum.StrEnum):
+    """Heartbeat's ``going_standby``, its ME/DONE states split by role."""
+
+    NOT = "NOT"
+    ASKED = "ASKED"
+    ME = "ME"
+    ME_RELEASING = "ME_RELEASING"
+    ME_DONE = "ME_DONE"
+    OTHER = "OTHER"
+    OTHER_ACQUIRING = "OTHER_ACQUIRING"
+
+
+@dataclass
+class Ctx:
+    """One event and its data, as guards and actions see it."""
+
+    event: str
+    hold: Hold = Hold.NONE  # rsc_hold of a message or standby set, relative to its sender
+    origin: Origin = "api"
+    key: str = ""  # group key (group events, ip-request...)
+    ok: bool = True  # job result
+    failed: tuple[str, ...] = ()  # keys a job could not bring to its target
+    became_stable: bool = False  # this report turned the peer stable
+    word: str = ""  # raw word from a message (hb_takeover rsc_hold, ip-request-resp weown)
+    text: str = ""  # why (a cancelled standby)
 
 
 @dataclass(frozen=True)
@@ -48,6 +90,7 @@ class FailoverConfig:
 
     @classmethod
     def from_cluster(cls, config: ClusterConfig) -> FailoverConfig:
+        """The daemon's way in: one place picks what failover needs from the whole config."""
         return cls(
             config.local_node,
             tuple(config.hacf.nodes),
@@ -78,16 +121,6 @@ class Job:
     ctx: Ctx
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One row taken (``row`` None: the event matched no row and was ignored)."""
-
-    table: str
-    state: str
-    event: str
-    row: Row | None
-
-
 @dataclass
 class Timers:
     deadlock_at: float | None = None
@@ -116,3 +149,15 @@ class PeerView:
     stable: bool = False  # Heartbeat's other_is_stable
     hold: Hold = Hold.NONE  # its rsc_hold, relative to it (nice_failback)
     keys: set[str] = field(default_factory=set)  # groups we believe it holds (legacy)
+
+
+@dataclass
+class Memory:
+    """What the rules remember about single groups from one event to the next."""
+
+    handed_over: set[str] = field(default_factory=set)  # acquired as role B: not offered back
+    failed_starts: set[str] = field(default_factory=set)  # not adopted again automatically
+    given_away: set[str] = field(default_factory=set)  # released by our own standby: not adopted
+    kept: set[str] = field(default_factory=set)  # split-brain groups we keep: announce later
+    last_conflicts: frozenset[str] = frozenset()  # the split-brain audit's last finding
+    claimed_now: list[str] = field(default_factory=list)  # locals claimed by take_our_locals

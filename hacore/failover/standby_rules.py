@@ -8,18 +8,13 @@ to A; B mirrors them (A's ``local`` is B's ``foreign``). Heartbeat reacts to its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import structlog
 
 from hacore.api import GroupState
 from hacore.failover import messages
+from hacore.failover.base import RulesBase, action
 from hacore.failover.holdings import Hold, mirror
-from hacore.failover.registry import Ctx, action
-from hacore.failover.table import NodeState, StandbyState
-
-if TYPE_CHECKING:
-    from hacore.failover.machine import Failover
+from hacore.failover.model import Ctx, NodeState, StandbyState
 
 log = structlog.get_logger("hacore.failover")
 
@@ -29,248 +24,265 @@ RETRY_S = 1.0
 _STANDBY_JOBS = ("standby_released", "standby_acquired")
 
 
-def _refusal(m: Failover, why: str, sender: str) -> str:
-    return {
-        "legacy": "Standby mode only implemented when nice_failback on",
-        "shutdown": "standby message ignored during shutdown",
-        "alone": "No live peer to take over the resources; standby refused.",
-        "in_progress": f"Standby in progress- new request from {sender} ignored "
-        f"[{m.standby_seconds_left()} seconds left]",
-        "peer_in_flux": f"standby message [me] from {sender} ignored.  Other side is in flux.",
-        "local_in_flux": f"standby message [me] from {sender} ignored.  local resources in flux.",
-        "no_reply": "No reply to takeover request.  Takeover request cancelled.",
-    }[why]
+class StandbyRules(RulesBase):
+    def _refusal(self, why: str, sender: str) -> str:
+        return {
+            "legacy": "Standby mode only implemented when nice_failback on",
+            "shutdown": "standby message ignored during shutdown",
+            "alone": "No live peer to take over the resources; standby refused.",
+            "in_progress": f"Standby in progress- new request from {sender} ignored "
+            f"[{self.standby_seconds_left()} seconds left]",
+            "peer_in_flux": f"standby message [me] from {sender} ignored.  Other side is in flux.",
+            "local_in_flux": f"standby message [me] from {sender} ignored.  "
+            "local resources in flux.",
+            "no_reply": "No reply to takeover request.  Takeover request cancelled.",
+        }[why]
 
+    def _reset(self) -> None:
+        self.timers.standby_deadline = None
+        self.sb.hold = Hold.NONE
+        self.sb.origin = "api"
+        self.sb.problem = ""
 
-def _reset(m: Failover) -> None:
-    m.timers.standby_deadline = None
-    m.sb.hold = Hold.NONE
-    m.sb.origin = "api"
-    m.sb.problem = ""
+    # ------------------------------------------------------------------ requests here
 
-
-# ---------------------------------------------------------------------- requests here
-
-
-@action("refuse_standby")
-def refuse_standby(m: Failover, ctx: Ctx, why: str) -> None:
-    text = _refusal(m, why, m.me)
-    retry_later = why in ("in_progress", "peer_in_flux", "local_in_flux")
-    if ctx.origin == "api":
-        log.warning("standby_refused", reason=why, msg=text)
-        m.op_done("standby", False, text, refused=True)
-    elif ctx.origin == "failback":
-        if retry_later:
-            log.info("failback_delayed", reason=why, msg="Auto failback delayed.")
-            m.timers.failback_at = m.now + RETRY_S
-        elif why != "alone":  # a dead peer may come back: failback stays due
-            m.needs_failback = False
-    elif ctx.origin == "offer":
-        log.info("offer_delayed", reason=why, msg=text)
-        if retry_later:
-            m.offer_hold |= ctx.hold
-            m.timers.offer_at = m.now + RETRY_S
-    else:
-        log.warning("peer_takeover_refused", peer=m.peer.name, reason=why, msg=text)
-
-
-@action("send_me")
-def send_me(m: Failover, ctx: Ctx, arg: str) -> None:
-    m.sb.hold = ctx.hold
-    m.sb.origin = ctx.origin
-    m.sb.problem = ""
-    m.send(messages.ask_resources(ctx.hold, "me"))
-    log.info(
-        "standby_start", msg=f"{m.me} wants to go standby [{ctx.hold.word}]", origin=ctx.origin
-    )
-    m.peer.stable = False
-    m.timers.standby_deadline = m.now + STANDBY_REPLY_TIMEOUT_S
-    if ctx.origin == "failback":
-        m.needs_failback = False
-
-
-@action("refuse_takeover")
-def refuse_takeover(m: Failover, ctx: Ctx, why: str) -> None:
-    text = _refusal(m, why, m.me)
-    log.warning("takeover_refused", reason=why, msg=text)
-    m.op_done("takeover", False, text, refused=True)
-
-
-@action("send_hb_takeover")
-def send_hb_takeover(m: Failover, ctx: Ctx, arg: str) -> None:
-    m.send(messages.hb_takeover(ctx.word))
-    log.info("takeover_asked", peer=m.peer.name, scope=ctx.word)
-    m.sb.origin = "takeover"
-    m.timers.standby_deadline = m.now + STANDBY_REPLY_TIMEOUT_S
-
-
-@action("standby_for_peer")
-def standby_for_peer(m: Failover, ctx: Ctx, arg: str) -> None:
-    log.info("peer_takeover", peer=m.peer.name, scope=ctx.word, give=ctx.hold.word)
-    m.post(Ctx("standby_request", hold=ctx.hold, origin="peer"))
-
-
-@action("fail_takeover")
-def fail_takeover(m: Failover, ctx: Ctx, why: str) -> None:
-    text = _refusal(m, why, m.peer.name or "?")
-    log.warning("takeover_failed", reason=why, msg=text)
-    m.op_done("takeover", False, text)
-    _reset(m)
-
-
-# ---------------------------------------------------------------------- peer messages
-
-
-@action("ignore_standby_message")
-def ignore_standby_message(m: Failover, ctx: Ctx, why: str) -> None:
-    sender = m.peer.name or "?"
-    if why == "unexpected":
-        info = ctx.event.removeprefix("peer_")
-        log.error(
-            "standby_ignored",
-            msg=f"Ignored standby message '{info}' from {sender} in state {m.standby.value}",
-        )
-    elif why == "shutdown":
-        log.debug("standby_ignored", msg=_refusal(m, why, sender))
-    elif why == "legacy":
-        log.info("standby_ignored", msg=_refusal(m, why, sender))
-    else:
-        log.warning("standby_ignored", reason=why, msg=_refusal(m, why, sender))
-
-
-@action("send_other")
-def send_other(m: Failover, ctx: Ctx, arg: str) -> None:
-    m.sb.origin = "takeover" if m.standby == StandbyState.ASKED else "peer"
-    m.sb.hold = ctx.hold
-    m.sb.problem = ""
-    # The peer now wants these here: an earlier give-away of ours no longer stands.
-    m.given_away.difference_update(m.keys_in(mirror(ctx.hold)))
-    log.info("standby_start", msg=f"{m.peer.name} wants to go standby [{ctx.hold.word}]")
-    m.peer.stable = False
-    m.send(messages.ask_resources(ctx.hold, "other"))
-    m.timers.standby_deadline = m.now + STANDBY_RESOURCE_TIMEOUT_S
-
-
-@action("release_standby_set")
-def release_standby_set(m: Failover, ctx: Ctx, arg: str) -> None:
-    hold = m.sb.hold = ctx.hold
-    log.info("standby_release", msg=f"standby: {m.peer.name} can take our {hold.word} resources")
-    m.timers.standby_deadline = m.now + STANDBY_RESOURCE_TIMEOUT_S
-    m.peer.stable = False
-    m.hold_empty(hold, False)
-    m.send(messages.resource(m.held_bits() & ~hold, stable=False, info="standby"))
-    keys = [key for key in m.keys_in(hold) if m.claimed(key)]
-    for key in keys:
-        if m.records[key].state == GroupState.FAILED:
-            m.records[key].retry = True
-    m.want(keys, False, f"standby to {m.peer.name}")
-    m.given_away.update(keys)
-    m.start_job(keys, False, Ctx("standby_released", hold=hold))
-
-
-@action("send_done_released")
-def send_done_released(m: Failover, ctx: Ctx, arg: str) -> None:
-    hold = m.sb.hold
-    withheld = Hold.NONE
-    for key in ctx.failed:
-        withheld |= m.category(key)
-    if withheld:
-        m.sb.problem = (
-            f"could not stop {', '.join(ctx.failed)}; its groups ({withheld.word}) stay here"
-        )
-        log.critical("standby_incomplete", groups=list(ctx.failed), msg=m.sb.problem)
-    m.send(messages.ask_resources(hold & ~withheld, "done"))
-    log.info("standby_released", msg=f"Local standby process completed [{hold.word}].")
-    m.timers.standby_deadline = m.now + STANDBY_RESOURCE_TIMEOUT_S
-
-
-@action("acquire_standby_set")
-def acquire_standby_set(m: Failover, ctx: Ctx, arg: str) -> None:
-    m.sb.hold = ctx.hold
-    log.info(
-        "standby_acquire", msg=f"standby: acquire [{ctx.hold.word}] resources from {m.peer.name}"
-    )
-    keys = [key for key in m.keys_in(mirror(ctx.hold)) if not m.claimed(key)]
-    m.want(keys, True, f"standby of {m.peer.name}")
-    m.handed_over.update(keys)
-    m.start_job(keys, True, Ctx("standby_acquired", hold=ctx.hold))
-    m.timers.standby_deadline = m.now + STANDBY_RESOURCE_TIMEOUT_S
-
-
-@action("finish_standby")
-def finish_standby(m: Failover, ctx: Ctx, arg: str) -> None:
-    hold = m.sb.hold
-    log.info("standby_done", msg=f"Other node completed standby takeover of {hold.word} resources.")
-    m.send(messages.resource(m.held_bits(), stable=True))
-    problem = m.sb.problem
-    if not problem:
-        # The peer's `done` means it runs them now; its `resource` report follows, but the
-        # operator's standby returns here and must already show the new holder.
-        m.peer.hold |= mirror(hold)
-    if m.sb.origin == "api":
-        detail = problem or f"{m.peer.name} took over our {hold.word} resources"
-        m.op_done("standby", not problem, detail)
-    _reset(m)
-
-
-@action("finish_acquisition")
-def finish_acquisition(m: Failover, ctx: Ctx, arg: str) -> None:
-    hold = m.sb.hold
-    m.hold_empty(mirror(hold), True)
-    m.send(messages.ask_resources(hold, "done"))
-    log.info("standby_acquired", msg=f"Standby resource acquisition done [{hold.word}].")
-    m.send(messages.resource(m.held_bits(), stable=True))
-    if m.sb.origin == "takeover":
-        if ctx.failed:
-            m.op_done("takeover", False, f"could not start {', '.join(ctx.failed)}")
+    @action
+    def refuse_standby(self, ctx: Ctx, why: str) -> None:
+        """refuse with Heartbeat's reason (<arg>); operator: OperationDone failed;
+        failback/offer: retry in 1 s when it may pass later (a failback refused for want of a
+        live peer stays due until the peer is back and stable)"""
+        text = self._refusal(why, self.me)
+        retry_later = why in ("in_progress", "peer_in_flux", "local_in_flux")
+        if ctx.origin == "api":
+            log.warning("standby_refused", reason=why, msg=text)
+            self.op_done("standby", False, text, refused=True)
+        elif ctx.origin == "failback":
+            if retry_later:
+                log.info("failback_delayed", reason=why, msg="Auto failback delayed.")
+                self.timers.failback_at = self.now + RETRY_S
+            elif why != "alone":  # a dead peer may come back: failback stays due
+                self.needs_failback = False
+        elif ctx.origin == "offer":
+            log.info("offer_delayed", reason=why, msg=text)
+            if retry_later:
+                self.offer_hold |= ctx.hold
+                self.timers.offer_at = self.now + RETRY_S
         else:
-            m.op_done("takeover", True, f"took over {m.peer.name}'s {hold.word} resources")
-    _reset(m)
+            log.warning("peer_takeover_refused", peer=self.peer.name, reason=why, msg=text)
 
+    @action
+    def send_me(self, ctx: Ctx, arg: str) -> None:
+        """send `ask_resources rsc_hold=<set> info=me`, log `X wants to go standby [set]`,
+        mark the peer unstable, 10 s deadline"""
+        self.sb.hold = ctx.hold
+        self.sb.origin = ctx.origin
+        self.sb.problem = ""
+        self.send(messages.ask_resources(ctx.hold, "me"))
+        log.info(
+            "standby_start",
+            msg=f"{self.me} wants to go standby [{ctx.hold.word}]",
+            origin=ctx.origin,
+        )
+        self.peer.stable = False
+        self.timers.standby_deadline = self.now + STANDBY_REPLY_TIMEOUT_S
+        if ctx.origin == "failback":
+            self.needs_failback = False
 
-# ---------------------------------------------------------------------- ending early
+    @action
+    def refuse_takeover(self, ctx: Ctx, why: str) -> None:
+        """refuse the operator's hb_takeover (<arg>)"""
+        text = self._refusal(why, self.me)
+        log.warning("takeover_refused", reason=why, msg=text)
+        self.op_done("takeover", False, text, refused=True)
 
+    @action
+    def send_hb_takeover(self, ctx: Ctx, arg: str) -> None:
+        """send `hb_takeover rsc_hold=<scope>`; 10 s for the peer's `me`"""
+        self.send(messages.hb_takeover(ctx.word))
+        log.info("takeover_asked", peer=self.peer.name, scope=ctx.word)
+        self.sb.origin = "takeover"
+        self.timers.standby_deadline = self.now + STANDBY_REPLY_TIMEOUT_S
 
-def _fail_operation(m: Failover, text: str) -> None:
-    if m.sb.origin == "api":
-        m.op_done("standby", False, text)
-    elif m.sb.origin == "takeover":
-        m.op_done("takeover", False, text)
-    elif m.sb.origin == "failback":
-        m.needs_failback = True
-        m.timers.failback_at = m.now + RETRY_S
+    @action
+    def standby_for_peer(self, ctx: Ctx, arg: str) -> None:
+        """run hb_standby for the peer (all→all, local→foreign, foreign→local,
+        failback→all)"""
+        log.info("peer_takeover", peer=self.peer.name, scope=ctx.word, give=ctx.hold.word)
+        self.post(Ctx("standby_request", hold=ctx.hold, origin="peer"))
 
+    @action
+    def fail_takeover(self, ctx: Ctx, why: str) -> None:
+        """our hb_takeover failed (<arg>): OperationDone(takeover, failed)"""
+        text = self._refusal(why, self.peer.name or "?")
+        log.warning("takeover_failed", reason=why, msg=text)
+        self.op_done("takeover", False, text)
+        self._reset()
 
-@action("standby_timed_out")
-def standby_timed_out(m: Failover, ctx: Ctx, arg: str) -> None:
-    text = "No reply to standby request.  Standby request cancelled."
-    log.warning("standby_timeout", msg=text)
-    m.peer.stable = True
-    m.drop_jobs(*_STANDBY_JOBS)
-    # Tell a peer that may still act on our request that we are done with it.
-    m.send(messages.resource(m.held_bits(), stable=m.node == NodeState.STABLE))
-    _fail_operation(m, text)
-    _reset(m)
+    # ------------------------------------------------------------------ peer messages
 
+    @action
+    def ignore_standby_message(self, ctx: Ctx, why: str) -> None:
+        """log Heartbeat's text for an ignored standby message (<arg>)"""
+        sender = self.peer.name or "?"
+        if why == "unexpected":
+            info = ctx.event.removeprefix("peer_")
+            log.error(
+                "standby_ignored",
+                msg=f"Ignored standby message '{info}' from {sender} in state {self.standby.value}",
+            )
+        elif why == "shutdown":
+            log.debug("standby_ignored", msg=self._refusal(why, sender))
+        elif why == "legacy":
+            log.info("standby_ignored", msg=self._refusal(why, sender))
+        else:
+            log.warning("standby_ignored", reason=why, msg=self._refusal(why, sender))
 
-@action("abandon_standby")
-def abandon_standby(m: Failover, ctx: Ctx, arg: str) -> None:
-    log.info("standby_cancelled", reason=ctx.text, msg="Cancelling pending standby operation")
-    m.drop_jobs(*_STANDBY_JOBS)
-    if m.standby in (StandbyState.ME, StandbyState.ME_RELEASING, StandbyState.ME_DONE):
-        # The give-away did not complete: what the peer does not hold may be adopted.
-        m.given_away.difference_update(m.keys_in(m.sb.hold))
-    if m.standby == StandbyState.ME_RELEASING:
-        # `done` never went out, so the peer will not take what we were giving up. After
-        # `done` it may be starting them: then only its report (the audit) can tell.
-        back = [
-            key
-            for key in m.keys_in(m.sb.hold)
-            if not m.records[key].want
-            and m.records[key].state != GroupState.FAILED
-            and not m.peer_has(key)
-        ]
-        m.want(back, True, "standby cancelled")
-    what = "takeover" if m.sb.origin == "takeover" else "standby"
-    _fail_operation(m, f"{what} cancelled: {ctx.text.replace('_', ' ')}")
-    _reset(m)
+    @action
+    def send_other(self, ctx: Ctx, arg: str) -> None:
+        """log `X wants to go standby [set]`, mark the peer unstable, send `ask_resources
+        info=other`, 1 h deadline"""
+        self.sb.origin = "takeover" if self.standby == StandbyState.ASKED else "peer"
+        self.sb.hold = ctx.hold
+        self.sb.problem = ""
+        # The peer now wants these here: an earlier give-away of ours no longer stands.
+        self.memory.given_away.difference_update(self.keys_in(mirror(ctx.hold)))
+        log.info("standby_start", msg=f"{self.peer.name} wants to go standby [{ctx.hold.word}]")
+        self.peer.stable = False
+        self.send(messages.ask_resources(ctx.hold, "other"))
+        self.timers.standby_deadline = self.now + STANDBY_RESOURCE_TIMEOUT_S
+
+    @action
+    def release_standby_set(self, ctx: Ctx, arg: str) -> None:
+        """log `standby: X can take our <set> resources`, send `resource <ours minus set>
+        isstable=0 info=standby`, release the set (an empty one no longer counts as held)"""
+        hold = self.sb.hold = ctx.hold
+        peer = self.peer.name
+        log.info("standby_release", msg=f"standby: {peer} can take our {hold.word} resources")
+        self.timers.standby_deadline = self.now + STANDBY_RESOURCE_TIMEOUT_S
+        self.peer.stable = False
+        self.hold_empty(hold, False)
+        self.send_report(messages.resource(self.held_bits() & ~hold, stable=False, info="standby"))
+        keys = [key for key in self.keys_in(hold) if self.claimed(key)]
+        for key in keys:
+            if self.records[key].state == GroupState.FAILED:
+                self.records[key].retry = True
+        self.want(keys, False, f"standby to {peer}")
+        self.memory.given_away.update(keys)
+        self.start_job(keys, False, Ctx("standby_released", hold=hold))
+
+    @action
+    def send_done_released(self, ctx: Ctx, arg: str) -> None:
+        """send `ask_resources info=done` for what was released (a category with a FAILED
+        group is withheld), log `Local standby process completed [set].`"""
+        hold = self.sb.hold
+        withheld = Hold.NONE
+        for key in ctx.failed:
+            withheld |= self.category(key)
+        if withheld:
+            self.sb.problem = (
+                f"could not stop {', '.join(ctx.failed)}; its groups ({withheld.word}) stay here"
+            )
+            log.critical("standby_incomplete", groups=list(ctx.failed), msg=self.sb.problem)
+        self.send(messages.ask_resources(hold & ~withheld, "done"))
+        log.info("standby_released", msg=f"Local standby process completed [{hold.word}].")
+        self.timers.standby_deadline = self.now + STANDBY_RESOURCE_TIMEOUT_S
+
+    @action
+    def acquire_standby_set(self, ctx: Ctx, arg: str) -> None:
+        """log `standby: acquire [set] resources from X`, acquire the complement (A's local
+        = our foreign)"""
+        self.sb.hold = ctx.hold
+        peer = self.peer.name
+        log.info("standby_acquire", msg=f"standby: acquire [{ctx.hold.word}] resources from {peer}")
+        keys = [key for key in self.keys_in(mirror(ctx.hold)) if not self.claimed(key)]
+        self.want(keys, True, f"standby of {peer}")
+        self.memory.handed_over.update(keys)
+        self.start_job(keys, True, Ctx("standby_acquired", hold=ctx.hold))
+        self.timers.standby_deadline = self.now + STANDBY_RESOURCE_TIMEOUT_S
+
+    @action
+    def finish_standby(self, ctx: Ctx, arg: str) -> None:
+        """log `Other node completed standby takeover of <set> resources.`, send our
+        holdings (isstable=1), OperationDone(standby)"""
+        hold = self.sb.hold
+        log.info(
+            "standby_done", msg=f"Other node completed standby takeover of {hold.word} resources."
+        )
+        self.send_holdings(stable=True)
+        problem = self.sb.problem
+        if not problem:
+            # The peer's `done` means it runs them now; its `resource` report follows, but
+            # the operator's standby returns here and must already show the new holder.
+            self.peer.hold |= mirror(hold)
+        if self.sb.origin == "api":
+            detail = problem or f"{self.peer.name} took over our {hold.word} resources"
+            self.op_done("standby", not problem, detail)
+        self._reset()
+
+    @action
+    def finish_acquisition(self, ctx: Ctx, arg: str) -> None:
+        """send `ask_resources info=done`, log `Standby resource acquisition done [set].`,
+        send our holdings (isstable=1), OperationDone(takeover) if we asked; the acquired
+        set counts as held, even without groups"""
+        hold = self.sb.hold
+        self.hold_empty(mirror(hold), True)
+        self.send(messages.ask_resources(hold, "done"))
+        log.info("standby_acquired", msg=f"Standby resource acquisition done [{hold.word}].")
+        self.send_holdings(stable=True)
+        if self.sb.origin == "takeover":
+            if ctx.failed:
+                self.op_done("takeover", False, f"could not start {', '.join(ctx.failed)}")
+            else:
+                detail = f"took over {self.peer.name}'s {hold.word} resources"
+                self.op_done("takeover", True, detail)
+        self._reset()
+
+    # ------------------------------------------------------------------ ending early
+
+    def _fail_operation(self, text: str) -> None:
+        if self.sb.origin == "api":
+            self.op_done("standby", False, text)
+        elif self.sb.origin == "takeover":
+            self.op_done("takeover", False, text)
+        elif self.sb.origin == "failback":
+            self.needs_failback = True
+            self.timers.failback_at = self.now + RETRY_S
+
+    @action
+    def standby_timed_out(self, ctx: Ctx, arg: str) -> None:
+        """log `No reply to standby request.  Standby request cancelled.`, the peer counts
+        as stable again, the operation fails; send our holdings so a peer that acts on the
+        request late drops it"""
+        text = "No reply to standby request.  Standby request cancelled."
+        log.warning("standby_timeout", msg=text)
+        self.peer.stable = True
+        self.drop_jobs(*_STANDBY_JOBS)
+        # Tell a peer that may still act on our request that we are done with it.
+        self.send_holdings(stable=self.node == NodeState.STABLE)
+        self._fail_operation(text)
+        self._reset()
+
+    @action
+    def abandon_standby(self, ctx: Ctx, arg: str) -> None:
+        """log `Cancelling pending standby operation`, the operation fails; role A before
+        `done` went out wants back the groups it was giving up (after `done`, the peer's
+        next stable report decides: we adopt what it does not hold)"""
+        log.info("standby_cancelled", reason=ctx.text, msg="Cancelling pending standby operation")
+        self.drop_jobs(*_STANDBY_JOBS)
+        if self.standby in (StandbyState.ME, StandbyState.ME_RELEASING, StandbyState.ME_DONE):
+            # The give-away did not complete: what the peer does not hold may be adopted.
+            self.memory.given_away.difference_update(self.keys_in(self.sb.hold))
+        if self.standby == StandbyState.ME_RELEASING:
+            # `done` never went out, so the peer will not take what we were giving up. After
+            # `done` it may be starting them: then only its report (the audit) can tell.
+            back = [
+                key
+                for key in self.keys_in(self.sb.hold)
+                if not self.records[key].want
+                and self.records[key].state != GroupState.FAILED
+                and not self.peer_has(key)
+            ]
+            self.want(back, True, "standby cancelled")
+        what = "takeover" if self.sb.origin == "takeover" else "standby"
+        self._fail_operation(f"{what} cancelled: {ctx.text.replace('_', ' ')}")
+        self._reset()

@@ -13,33 +13,24 @@ Three tables, each over one state variable:
 For an event the engine tries the rows of the event's table in order and runs the
 first whose state matches and whose guard holds. A guard is a name, ``!name`` or
 ``a&b``. An action ``name:arg`` passes ``arg`` to the action. ``next`` None keeps the
-state. An event no row matches is ignored (and traced). ``docs/failover.md`` is
-rendered from this module; the descriptions below are its text.
+state. An event no row matches is ignored (and traced).
+
+Guards and actions are methods of :class:`~hacore.failover.rules.Rules`, named here
+as text so the table reads as a table and docs/failover.md can show it as it is. Every
+row is checked when this module loads: a state, event, guard or action that does not
+exist makes the import fail with :class:`TableError` naming the row.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-
-class NodeState(enum.StrEnum):
-    INIT = "INIT"
-    STARTING = "STARTING"
-    BOTHSTARTING = "BOTHSTARTING"
-    RSCRCVD = "RSCRCVD"
-    STABLE = "STABLE"
-    SHUTDOWN = "SHUTDOWN"
+from hacore.failover.base import RuleKind
+from hacore.failover.rules import find_rule
 
 
-class StandbyState(enum.StrEnum):
-    NOT = "NOT"
-    ASKED = "ASKED"
-    ME = "ME"
-    ME_RELEASING = "ME_RELEASING"
-    ME_DONE = "ME_DONE"
-    OTHER = "OTHER"
-    OTHER_ACQUIRING = "OTHER_ACQUIRING"
+class TableError(ValueError):
+    """A table row names something that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +44,16 @@ class Row:
     def matches_state(self, state: str) -> bool:
         return self.states == ("*",) or state in self.states
 
+    def guard_terms(self) -> tuple[tuple[str, bool], ...]:
+        """The guard as (name, negated) terms, all of which must hold."""
+        if self.guard is None:
+            return ()
+        return tuple((term.lstrip("!"), term.startswith("!")) for term in self.guard.split("&"))
+
+    def calls(self) -> tuple[tuple[str, str], ...]:
+        """The actions as (name, arg) in order; arg is empty without ``:``."""
+        return tuple((name, arg) for name, _, arg in (a.partition(":") for a in self.actions))
+
 
 @dataclass(frozen=True)
 class Table:
@@ -61,12 +62,100 @@ class Table:
     state_descriptions: dict[str, str]
     rows: tuple[Row, ...]
 
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            problem = self._problem(row)
+            if problem:
+                states = " ".join(row.states)
+                raise TableError(
+                    f"failover {self.name} table, row ({states} | {row.event} | "
+                    f"{row.guard or '-'}): {problem}"
+                )
+
+    def _problem(self, row: Row) -> str | None:
+        where = EVENTS.get(row.event, ("", ""))[0]
+        if where != self.name:
+            return f"event {row.event!r} is not an event of the {self.name} table"
+        for state in (*row.states, row.next):
+            if state not in (None, "*", *self.state_descriptions):
+                return f"unknown state {state!r}"
+        named: list[tuple[RuleKind, str]] = [("guard", name) for name, _ in row.guard_terms()]
+        named += [("action", name) for name, _ in row.calls()]
+        for kind, name in named:
+            if find_rule(kind, name) is None:
+                return f"{kind} {name!r} is not a @{kind} method of hacore.failover.rules.Rules"
+        return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row taken (``row`` None: the event matched no row and was ignored)."""
+
+    table: str
+    state: str
+    event: str
+    row: Row | None
+
 
 def _rows(*specs: tuple[str, str, str | None, list[str], str | None]) -> tuple[Row, ...]:
     return tuple(
         Row(tuple(states.split()), event, guard, tuple(actions), nxt)
         for states, event, guard, actions, nxt in specs
     )
+
+
+EVENTS: dict[str, tuple[str, str]] = {
+    # event: (table, description)
+    "comm_up": ("node", "membership confirmed communications (`on_comm_up`)"),
+    "peer_starting": ("node", "the peer's `starting`"),
+    "own_resource": ("node", "we sent a `resource` report (Heartbeat's loopback copy)"),
+    "peer_resource": (
+        "node",
+        "the peer's `resource` report (its holdings recorded first; a shutdown notice "
+        "leaves them as they were until `shutdone`)",
+    ),
+    "deadlock_timer": ("node", "10 s in RSCRCVD without a stable peer"),
+    "local_acquired": ("node", "our local acquisition (req_our_resources) finished"),
+    "takeover_done": ("node", "the takeover of every unheld group (mach_down) finished"),
+    "failback_timer": ("node", "the 1 s auto-failback retry is due"),
+    "peer_shutdone": ("node", "the peer's `shutdone`: it released everything"),
+    "peer_dead": ("node", "membership declared the peer dead"),
+    "peer_restarted": ("node", "the peer came back with a new generation"),
+    "partition_healed": ("node", "a peer we had declared dead speaks again (same generation)"),
+    "peer_returned": (
+        "node",
+        "a peer we declared dead is back and already active: it started alone (initdead) "
+        "during a cut, so it may hold anything",
+    ),
+    "local_stall": ("node", "our own loop stalled longer than deadtime"),
+    "conflict_released": ("node", "groups we lost to the split-brain rule are released"),
+    "group_failed_to_start": ("node", "a group failed to start here and is stopped again"),
+    "offer_timer": ("node", "time to offer the groups that failed here to the peer"),
+    "request_shutdown": ("node", "graceful shutdown requested (SIGTERM, `request_shutdown`)"),
+    "shutdown_released": ("node", "the shutdown release of every group finished"),
+    "ip_request": ("node", "legacy: the peer asks for a group (`ip-request`)"),
+    "given_up": ("node", "legacy: a group asked for by the peer is released"),
+    "ip_request_resp": ("node", "legacy: `ip-request-resp` addressed to us"),
+    "standby_request": (
+        "standby",
+        "hb_standby here (operator, peer's hb_takeover, failback, offer)",
+    ),
+    "takeover_request": ("standby", "hb_takeover here (operator)"),
+    "peer_hb_takeover": ("standby", "the peer's `hb_takeover`: it wants our groups"),
+    "peer_me": ("standby", "the peer's `ask_resources info=me`"),
+    "peer_other": ("standby", "the peer's `ask_resources info=other`"),
+    "peer_done": ("standby", "the peer's `ask_resources info=done`"),
+    "standby_released": ("standby", "role A: the standby set is released"),
+    "standby_acquired": ("standby", "role B: the complement is acquired"),
+    "standby_timer": ("standby", "the standby deadline passed (10 s before `other`, then 1 h)"),
+    "cancel": ("standby", "the standby cannot go on (peer dead/restarted/shutdown, split brain)"),
+    "start": ("group", "this node wants the group running"),
+    "stop": ("group", "this node wants the group stopped (also retries a failed stop)"),
+    "acquired": ("group", "Acquire succeeded"),
+    "acquire_failed": ("group", "Acquire failed"),
+    "released": ("group", "Release succeeded"),
+    "release_failed": ("group", "Release failed: the group may still run here"),
+}
 
 
 _NEGOTIATING = "STARTING BOTHSTARTING RSCRCVD"
@@ -328,178 +417,3 @@ GROUP = Table(
 )
 
 TABLES = (NODE, STANDBY, GROUP)
-
-EVENTS: dict[str, tuple[str, str]] = {
-    # event: (table, description)
-    "comm_up": ("node", "membership confirmed communications (`on_comm_up`)"),
-    "peer_starting": ("node", "the peer's `starting`"),
-    "own_resource": ("node", "we sent a `resource` report (Heartbeat's loopback copy)"),
-    "peer_resource": (
-        "node",
-        "the peer's `resource` report (its holdings recorded first; a shutdown notice "
-        "leaves them as they were until `shutdone`)",
-    ),
-    "deadlock_timer": ("node", "10 s in RSCRCVD without a stable peer"),
-    "local_acquired": ("node", "our local acquisition (req_our_resources) finished"),
-    "takeover_done": ("node", "the takeover of every unheld group (mach_down) finished"),
-    "failback_timer": ("node", "the 1 s auto-failback retry is due"),
-    "peer_shutdone": ("node", "the peer's `shutdone`: it released everything"),
-    "peer_dead": ("node", "membership declared the peer dead"),
-    "peer_restarted": ("node", "the peer came back with a new generation"),
-    "partition_healed": ("node", "a peer we had declared dead speaks again (same generation)"),
-    "peer_returned": (
-        "node",
-        "a peer we declared dead is back and already active: it started alone (initdead) "
-        "during a cut, so it may hold anything",
-    ),
-    "local_stall": ("node", "our own loop stalled longer than deadtime"),
-    "conflict_released": ("node", "groups we lost to the split-brain rule are released"),
-    "group_failed_to_start": ("node", "a group failed to start here and is stopped again"),
-    "offer_timer": ("node", "time to offer the groups that failed here to the peer"),
-    "request_shutdown": ("node", "graceful shutdown requested (SIGTERM, `request_shutdown`)"),
-    "shutdown_released": ("node", "the shutdown release of every group finished"),
-    "ip_request": ("node", "legacy: the peer asks for a group (`ip-request`)"),
-    "given_up": ("node", "legacy: a group asked for by the peer is released"),
-    "ip_request_resp": ("node", "legacy: `ip-request-resp` addressed to us"),
-    "standby_request": (
-        "standby",
-        "hb_standby here (operator, peer's hb_takeover, failback, offer)",
-    ),
-    "takeover_request": ("standby", "hb_takeover here (operator)"),
-    "peer_hb_takeover": ("standby", "the peer's `hb_takeover`: it wants our groups"),
-    "peer_me": ("standby", "the peer's `ask_resources info=me`"),
-    "peer_other": ("standby", "the peer's `ask_resources info=other`"),
-    "peer_done": ("standby", "the peer's `ask_resources info=done`"),
-    "standby_released": ("standby", "role A: the standby set is released"),
-    "standby_acquired": ("standby", "role B: the complement is acquired"),
-    "standby_timer": ("standby", "the standby deadline passed (10 s before `other`, then 1 h)"),
-    "cancel": ("standby", "the standby cannot go on (peer dead/restarted/shutdown, split brain)"),
-    "start": ("group", "this node wants the group running"),
-    "stop": ("group", "this node wants the group stopped (also retries a failed stop)"),
-    "acquired": ("group", "Acquire succeeded"),
-    "acquire_failed": ("group", "Acquire failed"),
-    "released": ("group", "Release succeeded"),
-    "release_failed": ("group", "Release failed: the group may still run here"),
-}
-
-GUARDS: dict[str, str] = {
-    "legacy": "auto_failback legacy (or unset)",
-    "alone": "no live peer: none configured, declared dead, or it sent `shutdone`",
-    "peer_stable": "the peer's last report said isstable=1 (or it is dead/gone)",
-    "became_stable": "this report turned the peer from unstable to stable",
-    "hacore_peer": "the peer's status carries `hacore=1`",
-    "peer_holds_our_locals": "the peer's rsc_hold includes `foreign` (our local groups)",
-    "peer_gave_up": "the peer sent `shutdone`, or it was heard and held nothing",
-    "busy": "an Acquire or Release is in flight",
-    "local_stable": "node state STABLE and nothing in flight",
-    "shutting_down": "our shutdown is in progress or waiting",
-    "job_ok": "every group of the finished job reached its target",
-    "holds_group": "we hold the group named in the message",
-    "handed_over": "the group came to us by a standby handover (the peer just gave it up)",
-    "failed_start": "the release cleans up after a failed start",
-}
-
-ACTIONS: dict[str, str] = {
-    # node table
-    "send_stonith": "send `stonith node=<peer> result=<arg>` (n_stnth also logs Heartbeat's "
-    "two STONITH warnings); nothing without a peer",
-    "send_starting": "send `starting`",
-    "take_over_all": "Heartbeat's takeover_from_node + mach_down: log `Resources being "
-    "acquired from X.`, forget the peer's holdings, want every group running here (those "
-    "being released too; FAILED ones stay as they are), self-grant our local ones, mark "
-    "failback as due",
-    "request_our_groups": "legacy: send `ip-request ipaddr=<key>` for each of our local groups "
-    "(until it answers, the peer counts as holding every group)",
-    "peer_unstable": "mark the peer unstable",
-    "send_held": "send `resource rsc_hold=<ours> rtype=full isstable=<1 if STABLE>`",
-    "send_held_stable": "send `resource rsc_hold=<ours> rtype=full isstable=1`",
-    "arm_deadlock_breaker": "start the 10 s deadlock breaker (once)",
-    "greet_stable_peer": "if the peer just became stable: log `remote resource transition "
-    "completed.` and send our holdings (isstable=1 only if STABLE)",
-    "take_our_locals": "req_our_resources: unless the peer holds our local groups or we hold "
-    "some, acquire our local groups (`Local Resource acquisition completed. (none)` otherwise)",
-    "send_self_grants": "send Heartbeat's self-addressed `ip-request-resp` for each local "
-    "group just claimed (wire fidelity; nobody acts on it)",
-    "try_failback": "auto_failback on, failback due and foreign groups held: start a "
-    "`foreign` standby (`Auto failback delayed.` and retry in 1 s while not possible)",
-    "audit_holdings": "split-brain rule on groups both sides claim (the preferred node "
-    "keeps, else the smaller name): release what we lose, report if we keep; announce a kept "
-    "group once the peer's report drops it; adopt our local groups that a stable peer does "
-    "not hold (not those that just failed to start here or that we gave away by standby)",
-    "log_local_transition": "log `local resource transition completed.`",
-    "report_local_acquisition": "send `resource … isstable=1 info=req_our_resources()`",
-    "report_takeover": "send `resource … isstable=1 info=req_our_resources()` and "
-    "`resource rsc_hold=foreign info=mach_down`; log `mach_down takeover complete.`",
-    "forget_peer_holdings": "the peer holds nothing and is gone (it will be declared dead later)",
-    "log_shutdown_notice": "log `Received shutdown notice from 'X'.`",
-    "cancel_standby": "cancel a standby in progress (standby table event `cancel`)",
-    "end_abandoned_standby": "a stable report from the peer while we wait for its next "
-    "standby step means it dropped the standby (it declared us dead, or restarted): cancel "
-    "ours",
-    "log_gave_up": "log `Dead node X gave up resources.`",
-    "expect_returning_peer": "the peer is new: unstable until it reports; failback is due if we "
-    "hold its groups",
-    "report_holdings_after_split": "mark the peer unstable and send our full holdings so both "
-    "sides audit them",
-    "report_holdings_after_stall": "send our full holdings (a peer that declared us dead "
-    "audits them and reports its own; one that did not notice has nothing to say)",
-    "legacy_resolve": "legacy split brain: release the groups the peer keeps by the rule, then "
-    "tell it with `ip-request-resp weown=yes`",
-    "keep_failed_group_down": "log that the group stays down (<arg>: no peer to offer it to, "
-    "legacy, or it just came from the peer)",
-    "schedule_offer": "offer the group's category to the peer by standby: at once to a hacore "
-    "peer, after 30 s (Heartbeat's delay) to a Heartbeat peer",
-    "offer_failed_groups": "start the standby of the failed groups' category",
-    "delay_shutdown": "log `Shutdown delayed until current resource activity finishes.`",
-    "announce_shutdown": "send `resource rsc_hold=none rtype=full isstable=0 info=shutdown` "
-    "(not in legacy); log Heartbeat's shutdown lines",
-    "release_everything": "release every group, FAILED ones included",
-    "finish_shutdown": "log `All HA resources relinquished.`, send `shutdone st=dead`, "
-    "ShutdownReady, OperationDone(shutdown, ok)",
-    "abort_shutdown": "a stop failed: stay up claiming the FAILED groups, restart our other "
-    "local groups, OperationDone(shutdown, failed)",
-    "give_up_group": "legacy: release the asked-for group (reply when stopped) or reply "
-    "`weown=no` at once",
-    "grant_group": "legacy: send `ip-request-resp dest=<peer> ipaddr=<key> weown=yes ok=OK`",
-    "announce_group": "the peer let go of a group we hold: Announce it",
-    "take_granted_group": "legacy: acquire the granted group",
-    # standby table
-    "refuse_standby": "refuse with Heartbeat's reason (<arg>); operator: OperationDone failed; "
-    "failback/offer: retry in 1 s when it may pass later (a failback refused for want of a "
-    "live peer stays due until the peer is back and stable)",
-    "send_me": "send `ask_resources rsc_hold=<set> info=me`, log `X wants to go standby "
-    "[set]`, mark the peer unstable, 10 s deadline",
-    "refuse_takeover": "refuse the operator's hb_takeover (<arg>)",
-    "send_hb_takeover": "send `hb_takeover rsc_hold=<scope>`; 10 s for the peer's `me`",
-    "standby_for_peer": "run hb_standby for the peer (all→all, local→foreign, foreign→local, "
-    "failback→all)",
-    "ignore_standby_message": "log Heartbeat's text for an ignored standby message (<arg>)",
-    "fail_takeover": "our hb_takeover failed (<arg>): OperationDone(takeover, failed)",
-    "send_other": "log `X wants to go standby [set]`, mark the peer unstable, send "
-    "`ask_resources info=other`, 1 h deadline",
-    "release_standby_set": "log `standby: X can take our <set> resources`, send `resource "
-    "<ours minus set> isstable=0 info=standby`, release the set",
-    "send_done_released": "send `ask_resources info=done` for what was released (a category "
-    "with a FAILED group is withheld), log `Local standby process completed [set].`",
-    "acquire_standby_set": "log `standby: acquire [set] resources from X`, acquire the "
-    "complement (A's local = our foreign)",
-    "finish_standby": "log `Other node completed standby takeover of <set> resources.`, send "
-    "our holdings (isstable=1), OperationDone(standby)",
-    "finish_acquisition": "send `ask_resources info=done`, log `Standby resource acquisition "
-    "done [set].`, send our holdings (isstable=1), OperationDone(takeover) if we asked",
-    "standby_timed_out": "log `No reply to standby request.  Standby request cancelled.`, the "
-    "peer counts as stable again, the operation fails; send our holdings so a peer that "
-    "acts on the request late drops it",
-    "abandon_standby": "log `Cancelling pending standby operation`, the operation fails; "
-    "role A before `done` went out wants back the groups it was giving up (after `done`, "
-    "the peer's next stable report decides: we adopt what it does not hold)",
-    # group table
-    "emit_acquire": "Acquire(key)",
-    "emit_release": "Release(key)",
-    "note_started": "forget earlier start failures (and standby give-aways) of the group",
-    "clean_up_failed_start": "Release(key) to make sure nothing of it runs (stop must succeed "
-    "when stopped)",
-    "report_start_failure": "node event `group_failed_to_start`",
-    "report_stop_failure": "log CRIT `Resource STOP failure`; the group stays claimed until a "
-    "later release succeeds",
-}

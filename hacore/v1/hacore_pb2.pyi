@@ -116,7 +116,7 @@ class ResourceGroup(_message.Message):
     def __init__(self, key: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., preferred: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ClusterStatus(_message.Message):
-    __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time", "rsc_status", "parameters")
+    __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time", "fencing", "rsc_status", "parameters")
     class ParametersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -134,6 +134,7 @@ class ClusterStatus(_message.Message):
     CONFIG_DIR_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    FENCING_FIELD_NUMBER: _ClassVar[int]
     RSC_STATUS_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     local_node: str
@@ -146,9 +147,52 @@ class ClusterStatus(_message.Message):
     config_dir: str
     version: str
     time: _timestamp_pb2.Timestamp
+    fencing: Fencing
     rsc_status: str
     parameters: _containers.ScalarMap[str, str]
-    def __init__(self, local_node: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[Node, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[ResourceGroup, _Mapping]]] = ..., generation: _Optional[int] = ..., auto_failback: _Optional[str] = ..., keepalive_ms: _Optional[int] = ..., deadtime_ms: _Optional[int] = ..., config_dir: _Optional[str] = ..., version: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rsc_status: _Optional[str] = ..., parameters: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, local_node: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[Node, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[ResourceGroup, _Mapping]]] = ..., generation: _Optional[int] = ..., auto_failback: _Optional[str] = ..., keepalive_ms: _Optional[int] = ..., deadtime_ms: _Optional[int] = ..., config_dir: _Optional[str] = ..., version: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fencing: _Optional[_Union[Fencing, _Mapping]] = ..., rsc_status: _Optional[str] = ..., parameters: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class FenceTarget(_message.Message):
+    __slots__ = ("node", "state", "attempts", "failures", "last_result", "last_error", "since", "next_attempt")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LAST_RESULT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    state: str
+    attempts: int
+    failures: int
+    last_result: str
+    last_error: str
+    since: _timestamp_pb2.Timestamp
+    next_attempt: _timestamp_pb2.Timestamp
+    def __init__(self, node: _Optional[str] = ..., state: _Optional[str] = ..., attempts: _Optional[int] = ..., failures: _Optional[int] = ..., last_result: _Optional[str] = ..., last_error: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Fencing(_message.Message):
+    __slots__ = ("device", "delay_seconds", "targets", "tiebreaker", "tiebreaker_reachable", "watchdog", "watchdog_open", "watchdog_feeds", "realtime")
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    DELAY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    TIEBREAKER_FIELD_NUMBER: _ClassVar[int]
+    TIEBREAKER_REACHABLE_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_OPEN_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    REALTIME_FIELD_NUMBER: _ClassVar[int]
+    device: str
+    delay_seconds: float
+    targets: _containers.RepeatedCompositeFieldContainer[FenceTarget]
+    tiebreaker: str
+    tiebreaker_reachable: bool
+    watchdog: str
+    watchdog_open: bool
+    watchdog_feeds: int
+    realtime: bool
+    def __init__(self, device: _Optional[str] = ..., delay_seconds: _Optional[float] = ..., targets: _Optional[_Iterable[_Union[FenceTarget, _Mapping]]] = ..., tiebreaker: _Optional[str] = ..., tiebreaker_reachable: _Optional[bool] = ..., watchdog: _Optional[str] = ..., watchdog_open: _Optional[bool] = ..., watchdog_feeds: _Optional[int] = ..., realtime: _Optional[bool] = ...) -> None: ...
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()

@@ -78,7 +78,7 @@ def _parse_ip(text: str, bad: BadFactory) -> ipaddress.IPv4Address:
 
 
 def _parse_netmask(text: str, bad: BadFactory) -> int:
-    if text.isdigit() and len(text) <= 3:
+    if text.isascii() and text.isdigit() and len(text) <= 3:
         bits = int(text)
         if 1 <= bits <= 32:
             return bits

@@ -315,5 +315,6 @@ def hacore_transport_types() -> Sequence[TransportType]:
             keyword="serial",
             build=build,
             description="classic frames on a tty: serial <tty> [<tty>...] (speed: baud)",
+            settings=("baud",),
         )
     ]

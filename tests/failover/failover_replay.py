@@ -18,6 +18,7 @@ from failover_sim import brief
 from hacore.api import NodeStatus, Scope
 from hacore.config.model import ResourceGroup, ResourceSpec
 from hacore.failover import (
+    FAILOVER_MESSAGE_TYPES,
     Acquire,
     Action,
     Failover,
@@ -33,16 +34,6 @@ from hacore.wire.pcap import heartbeat_datagrams
 SESSION = (
     Path(__file__).resolve().parents[1] / "data/vectors/sessions/crc_ucast_autofailback_on.pcap"
 )
-FAILOVER_TYPES = {
-    "starting",
-    "resource",
-    "ask_resources",
-    "hb_takeover",
-    "shutdone",
-    "stonith",
-    "ip-request",
-    "ip-request-resp",
-}
 OP_TIME = 0.05
 
 
@@ -79,7 +70,7 @@ def captured_messages(path: Path = SESSION) -> list[Captured]:
             continue
         msg = parse_packet(datagram.payload).message
         src, seq, generation = msg.get("src"), msg.get("seq"), msg.get("hg") or ""
-        if msg.type not in FAILOVER_TYPES or src is None or seq is None:
+        if msg.type not in FAILOVER_MESSAGE_TYPES or src is None or seq is None:
             continue
         if (src, generation, int(seq, 16)) in seen:
             continue

@@ -117,7 +117,7 @@ def crossing_starting_messages() -> Rig:
 def stable_node_answers_a_starting_peer() -> Rig:
     r = Rig().stable_pair()
     assert sent(r.msg("starting")) == ["resource rsc_hold=local rtype=full isstable=1"]
-    assert not r.engine.peer.stable
+    assert not r.engine.peer_stable
     return r
 
 
@@ -305,7 +305,7 @@ def restart_before_comm_up_is_only_noted() -> Rig:
 @row("node", "*", "peer_restarted")
 def restarted_peer_is_unstable_until_it_reports() -> Rig:
     r = Rig().stable_pair()
-    assert quiet(r.restarted()) and not r.engine.peer.stable
+    assert quiet(r.restarted()) and not r.engine.peer_stable
     return r
 
 
@@ -825,7 +825,7 @@ def unanswered_standby_is_cancelled() -> Rig:
     r = standby_asks_the_peer()
     out = r.tick(10.1)
     assert done(out)[0].detail == "No reply to standby request.  Standby request cancelled."
-    assert r.engine.peer.stable, "Heartbeat counts the peer as stable again"
+    assert r.engine.peer_stable, "Heartbeat counts the peer as stable again"
     return r
 
 

@@ -1,0 +1,136 @@
+"""How the engine's inputs become facts about the peer and events for the tables.
+
+Facts (what the peer reported, whether it lives) are recorded before any row runs, so
+every guard of the event's rows sees them. A None answer means the input concerns
+nothing the rules track and the engine returns at once.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from hacore.api import NodeStatus
+from hacore.failover.base import RulesBase
+from hacore.failover.holdings import takeover_standby_hold
+from hacore.failover.messages import read_ask_resources, read_resource
+from hacore.failover.model import Ctx, NodeState
+from hacore.wire.message import Message
+
+log = structlog.get_logger("hacore.failover")
+
+
+class Facts(RulesBase):
+    def is_peer(self, node: str | None) -> bool:
+        return node is not None and node == self.peer.name
+
+    def read_message(self, msg: Message) -> Ctx | None:
+        """The event a peer message stands for, after recording the facts it carries."""
+        if not self.is_peer(msg.get("src")):
+            return None
+        self.peer.heard = True
+        kind = msg.type
+        if kind == "starting":
+            return Ctx("peer_starting")
+        if kind == "shutdone":
+            return Ctx("peer_shutdone")
+        if kind == "resource":
+            return self._read_resource(msg)
+        if kind == "ask_resources":
+            standby = read_ask_resources(msg)
+            if standby is None:
+                return _bad(msg)
+            return Ctx(f"peer_{standby.info}", hold=standby.hold)
+        if kind == "hb_takeover":
+            word = msg.get("rsc_hold") or "all"
+            hold = takeover_standby_hold(word)
+            return _bad(msg) if hold is None else Ctx("peer_hb_takeover", hold=hold, word=word)
+        if kind in ("ip-request", "ip-request-resp"):
+            key = msg.get("ipaddr")
+            if key not in self.records:
+                return _bad(msg)
+            if kind == "ip-request":
+                return Ctx("ip_request", key=key)
+            if msg.get("dest") != self.me or msg.get("ok") != "OK":
+                return None
+            return Ctx("ip_request_resp", key=key, word=msg.get("weown") or "")
+        return None
+
+    def _read_resource(self, msg: Message) -> Ctx | None:
+        report = read_resource(msg)
+        if report is None:
+            return _bad(msg)
+        became = False
+        if not self.is_legacy:
+            # A shutdown notice comes before the release: the peer holds what it
+            # held until its shutdone says the release is over.
+            if report.info != "shutdown":
+                self.peer.hold = report.merge(self.peer.hold)
+            if report.stable is True and not self.peer.stable:
+                self.peer.stable = became = True
+            elif report.stable is False:
+                self.peer.stable = False
+        return Ctx("peer_resource", hold=report.hold, became_stable=became)
+
+    def peer_status(self, node: str, new: NodeStatus) -> tuple[Ctx, ...] | None:
+        """The events of a status change of ``node`` (None: not the peer, or dead again)."""
+        if not self.is_peer(node):
+            return None
+        if new == NodeStatus.DEAD:
+            if not self.peer.alive:
+                return None
+            self.peer.alive = False
+            return (Ctx("peer_dead"),)
+        returned: tuple[Ctx, ...] = ()
+        if not self.peer.alive:
+            self.peer.alive = True
+            self.peer.left = False
+            self.peer.stable = False
+            if new == NodeStatus.ACTIVE:
+                # Already past comm-up without us: it ran alone and may hold anything.
+                returned = (Ctx("peer_returned"),)
+        self.peer.heard = True
+        return returned
+
+    def peer_restarted(self, node: str) -> bool:
+        """Record a new generation of the peer; False if ``node`` is not the peer."""
+        if not self.is_peer(node):
+            return False
+        self.peer.left = False
+        return True
+
+    def partition_healed(self, node: str) -> bool:
+        """Record that the peer we declared dead speaks again; False if not the peer."""
+        if not self.is_peer(node):
+            return False
+        self.peer.alive = True
+        self.peer.left = False
+        return True
+
+    def due_timers(self, now: float) -> list[Ctx]:
+        """The events of the timers due at ``now`` (each is disarmed)."""
+        t = self.timers
+        due: list[Ctx] = []
+        if self.node == NodeState.RSCRCVD and t.deadlock_at is not None and now >= t.deadlock_at:
+            t.deadlock_at = None
+            due.append(Ctx("deadlock_timer"))
+        if t.standby_deadline is not None and now >= t.standby_deadline:
+            t.standby_deadline = None
+            due.append(Ctx("standby_timer"))
+        if t.failback_at is not None and now >= t.failback_at:
+            t.failback_at = None
+            due.append(Ctx("failback_timer"))
+        if t.offer_at is not None and now >= t.offer_at:
+            t.offer_at = None
+            due.append(Ctx("offer_timer"))
+        return due
+
+
+def _bad(msg: Message) -> Ctx | None:
+    """Log a malformed failover message; it is ignored (it must never move a group)."""
+    log.warning(
+        "bad_failover_message",
+        type=msg.type,
+        message=repr(msg),
+        msg=f"Ignoring malformed {msg.type} message from {msg.get('src')}",
+    )
+    return None
