@@ -12,11 +12,11 @@ demo: deps
 	halab demo
 
 lint:
-	$(PY) -m ruff check hacore hactl halab plugins tests bench
-	$(PY) -m ruff format --check hacore hactl halab plugins tests bench
+	$(PY) -m ruff check hacore hactl hbcompat halab plugins tests bench
+	$(PY) -m ruff format --check hacore hactl hbcompat halab plugins tests bench
 
 typecheck:
-	$(PY) -m mypy hacore hactl halab plugins
+	$(PY) -m mypy hacore hactl hbcompat halab plugins
 
 unit:
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -35,8 +35,10 @@ from hacore.api import (
 )
 from hacore.cluster import ClusterHandle
 from hacore.config.model import ClusterConfig
+from hacore.control import clients
 from hacore.control.adapter import ControlAdapter
 from hacore.control.events import EventHub
+from hacore.control.fifo import FifoReader, ScriptRequests
 from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
 from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
@@ -224,6 +226,9 @@ class Node:
             await transport.start(self._on_packet)
         control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
+        scripts = ScriptRequests(self.control.standby, self.control.takeover, self.send_message)
+        fifo = FifoReader(self.config.hacf.extensions.fifo, scripts.handle)
+        fifo.start()
         metrics_server: MetricsServer | None = None
         extensions = self.config.hacf.extensions
         if extensions.metrics_listen:
@@ -240,6 +245,8 @@ class Node:
             if await self._shutdown():
                 break
             self._stop.clear()  # a group could not be stopped: staying up is safer
+        fifo.stop()
+        await scripts.stop()
         await self.fencer.stop()
         await control.stop()
         await self.events.close()
@@ -548,6 +555,9 @@ class Node:
         if msg.get("t") == "status":
             return
         msg_type = msg.get("t") or ""
+        if msg_type in clients.MESSAGES:
+            self.control.clients.receive(msg)
+            return
         if msg_type in FAILOVER_MESSAGE_TYPES:
             self.apply_failover(self.failover.on_message(msg, now))
             return

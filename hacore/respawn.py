@@ -59,10 +59,16 @@ class Supervisor:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._procs: dict[int, asyncio.subprocess.Process] = {}
+        self._running: dict[int, str] = {}  # index -> client id, while it runs
 
     def start(self) -> None:
         for index, client in enumerate(self._clients):
             self._tasks.append(asyncio.ensure_future(self._supervise(index, client)))
+
+    def running(self) -> set[str]:
+        """Client ids of the clients running now (``cl_status clientstatus``): the
+        program's name, as Heartbeat's clients sign on with theirs (``ipfail``)."""
+        return set(self._running.values())
 
     async def stop(self) -> None:
         self._stopping = True
@@ -90,7 +96,13 @@ class Supervisor:
         quick_runs = 0
         while True:
             started = time.monotonic()
-            code = await (self._run_helper(helper) if helper else self._run_process(index, client))
+            self._running[index] = program
+            try:
+                code = await (
+                    self._run_helper(helper) if helper else self._run_process(index, client)
+                )
+            finally:
+                del self._running[index]
             log.warning(
                 "client_exited",
                 msg=f"Managed {client.command} process exited with return code {code}.",

@@ -42,6 +42,8 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "fencing it, so that in a fence race the holder wins (default 15 s with STONITH; 0: off)",
     "tiebreaker": "A ping or ping_group node: when the peer dies, only a node that still "
     "reaches it fences and takes over (two-node clusters; off by default)",
+    "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
+    "/var/lib/heartbeat/fifo, Heartbeat's)",
 }
 
 _WHITESPACE = " \t\n\r\f"

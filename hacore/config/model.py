@@ -160,6 +160,7 @@ class Extensions:
     # before fencing it (None: DEFAULT_FENCE_DELAY_MS when a STONITH device is set).
     fence_delay_ms: int | None = None
     tiebreaker: str | None = None  # tiebreaker PINGNODE (off by default)
+    fifo: Path = Path("/var/lib/heartbeat/fifo")  # fifo PATH: Heartbeat's script FIFO
 
 
 @dataclass
@@ -170,6 +171,8 @@ class HaCf:
     nodes: list[str] = field(default_factory=list)
     media: list[MediumConfig] = field(default_factory=list)
     ping_nodes: list[PingNode] = field(default_factory=list)
+    # Normal and ping node names in ha.cf order: Heartbeat's node table (cl_status).
+    node_table: list[str] = field(default_factory=list)
     keepalive_ms: int = 1000
     deadtime_ms: int = 30000
     warntime_ms: int = 15000

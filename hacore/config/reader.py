@@ -75,6 +75,7 @@ class DirectiveReader:
     def add_node(self, name: str) -> None:
         if self.room_for("nodes", len(self.cf.nodes) + len(self.cf.ping_nodes) + 1, MAXNODE):
             self.cf.nodes.append(name)
+            self.cf.node_table.append(name)
 
     def read(self, directive: str, rest: str, where: SourceLocation) -> None:
         self.where = where
@@ -117,8 +118,8 @@ class DirectiveReader:
             values.host_port(value, directive)
         elif directive == "log_format" and value not in ("text", "json"):
             raise ConfigError(f"log_format [{value}] must be text or json")
-        elif directive == "api_socket" and not value.startswith("/"):
-            raise ConfigError(f"api_socket [{value}] must be an absolute path")
+        elif directive in ("api_socket", "fifo") and not value.startswith("/"):
+            raise ConfigError(f"{directive} [{value}] must be an absolute path")
         elif directive == "fence_delay":
             values.msec(value, "fence_delay")
         self.extensions[directive] = value
@@ -174,6 +175,7 @@ class DirectiveReader:
         ):
             self.media_count += 1
             self.cf.ping_nodes.append(node)
+            self.cf.node_table.append(node.name)
 
 
 def _check_medium(

@@ -191,6 +191,7 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         if "fence_delay" in ext
         else None,
         tiebreaker=ext["tiebreaker"].lower() if "tiebreaker" in ext else None,
+        fifo=_path(ext.get("fifo")) or Extensions.fifo,
     )
     tiebreaker = r.cf.extensions.tiebreaker
     if tiebreaker is not None and tiebreaker not in {p.name for p in r.cf.ping_nodes}:

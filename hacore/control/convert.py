@@ -71,6 +71,7 @@ def node_to_pb(node: NodeView, local_node: str) -> pb.Node:
             pb.Link(name=link.name, status=LINK_STATUS_TO_PB[link.status]) for link in node.links
         ],
         local=node.name == local_node,
+        config_index=node.config_index,
     )
     if node.generation is not None:
         message.generation = node.generation
@@ -108,6 +109,8 @@ def cluster_to_pb(view: ClusterView, wall: float) -> pb.ClusterStatus:
         version=view.version,
         time=timestamp(wall),
         fencing=fencing_to_pb(view.fencing),
+        rsc_status=view.rsc_status,
+        parameters=dict(view.parameters),
     )
 
 

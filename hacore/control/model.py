@@ -9,8 +9,8 @@ state.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from hacore.api import (
@@ -45,6 +45,14 @@ class TargetUnavailable(HacoreError):
     shutting down. Retrying later may succeed."""
 
 
+class UnknownNode(HacoreError):
+    """The request names a node ha.cf does not list (INVALID_ARGUMENT)."""
+
+
+class NoTimelyResponse(HacoreError):
+    """A peer did not answer a query in time (DEADLINE_EXCEEDED)."""
+
+
 # --------------------------------------------------------------------------------------
 # Snapshot
 
@@ -73,6 +81,7 @@ class NodeView:
     generation: int | None
     last_heard_ago_s: float | None
     since_wall: float | None
+    config_index: int = 0  # position among ha.cf's node/ping entries
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,8 @@ class ClusterView:
     config_dir: str
     version: str
     fencing: FencingView = FencingView()
+    rsc_status: str = "none"  # `cl_status rscstatus`
+    parameters: Mapping[str, str] = field(default_factory=dict)  # `cl_status hbparameter`
 
 
 # --------------------------------------------------------------------------------------
@@ -202,6 +213,11 @@ class ControlTarget(Protocol):
 
     async def takeover(self, scope: Scope) -> ClusterView:
         """Take the groups in ``scope`` from the peer (hb_takeover); same contract."""
+
+    async def client_status(self, node: str, client: str, timeout_s: float) -> str:
+        """``online`` or ``offline``: whether API client ``client`` runs on ``node``
+        (cl_status clientstatus). Raises UnknownNode, or NoTimelyResponse when an
+        active peer did not answer within ``timeout_s``."""
 
     async def reload(self) -> list[str]:
         """Re-read the configuration; return warnings. A bad config raises

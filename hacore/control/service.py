@@ -23,9 +23,11 @@ from hacore.control.apiauth import PeerCredentials, authorize
 from hacore.control.model import (
     ClusterView,
     ControlTarget,
+    NoTimelyResponse,
     OperationFailed,
     OperationRefused,
     TargetUnavailable,
+    UnknownNode,
 )
 from hacore.v1 import hacore_pb2 as pb
 from hacore.v1 import hacore_pb2_grpc as pb_grpc
@@ -35,9 +37,10 @@ log = structlog.get_logger("hacore.control")
 Context = grpc.aio.ServicerContext[Any, Any]
 CredentialLookup = Callable[[str], PeerCredentials | None]
 _T = TypeVar("_T")
+DEFAULT_CLIENT_TIMEOUT_MS = 500  # cl_status clientstatus's default
 # Read-only calls are what monitoring polls every few seconds: at info level they would
 # bury the log's real events. They stay traceable at debug level (ha.cf debugfile).
-_READ_ONLY = frozenset({"GetStatus", "Watch"})
+_READ_ONLY = frozenset({"GetStatus", "GetClientStatus", "Watch"})
 
 _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (OperationRefused, grpc.StatusCode.FAILED_PRECONDITION, "refused"),
@@ -48,6 +51,8 @@ _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     ),
     (OperationFailed, grpc.StatusCode.ABORTED, "failed"),
     (TargetUnavailable, grpc.StatusCode.UNAVAILABLE, "unavailable"),
+    (UnknownNode, grpc.StatusCode.INVALID_ARGUMENT, "refused"),
+    (NoTimelyResponse, grpc.StatusCode.DEADLINE_EXCEEDED, "failed"),
     (HacoreError, grpc.StatusCode.ABORTED, "failed"),
 )
 
@@ -79,6 +84,18 @@ class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
         await self._authorize(context, "Reload")
         warnings = await self._call(context, "reload", self._target.reload())
         return pb.ReloadResponse(warnings=warnings)
+
+    async def GetClientStatus(
+        self, request: pb.ClientStatusRequest, context: Context
+    ) -> pb.ClientStatusResponse:
+        await self._authorize(context, "GetClientStatus")
+        timeout_s = (request.timeout_ms or DEFAULT_CLIENT_TIMEOUT_MS) / 1000
+        status = await self._call(
+            context,
+            "clientstatus",
+            self._target.client_status(request.node, request.client, timeout_s),
+        )
+        return pb.ClientStatusResponse(status=status)
 
     async def Watch(self, request: pb.WatchRequest, context: Context) -> AsyncIterator[pb.Event]:
         await self._authorize(context, "Watch")

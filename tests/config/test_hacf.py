@@ -549,10 +549,13 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
         "api_socket /run/hacore/api.sock\napi_listen [::1]:7000\n"
         f"api_tls_cert {tmp_path}/cert.pem\napi_tls_key {tmp_path}/key.pem\n"
         f"api_tls_ca {tmp_path}/ca.pem\nmetrics_listen localhost:9100\nlog_format json\n"
+        "fifo /run/lab/fifo\n"
     )
     cf = parse(tmp_path, registry, text)
     ext = cf.extensions
     assert ext.api_socket == Path("/run/hacore/api.sock")
+    assert ext.fifo == Path("/run/lab/fifo")
+    assert parse(tmp_path, registry, BASE).extensions.fifo == Path("/var/lib/heartbeat/fifo")
     assert (ext.api_listen, ext.metrics_listen, ext.log_format) == (
         "[::1]:7000",
         "localhost:9100",
@@ -563,7 +566,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
         "metrics_listen", "metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca", "log_format",
-        "fence_delay", "tiebreaker",
+        "fence_delay", "tiebreaker", "fifo",
     }  # fmt: skip
 
 
@@ -575,6 +578,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
         ("metrics_listen ::1:9100", "metrics_listen [::1:9100] must be ADDRESS:PORT"),
         ("metrics_listen host:99999", "metrics_listen [host:99999] must be ADDRESS:PORT"),
         ("api_socket relative.sock", "api_socket [relative.sock] must be an absolute path"),
+        ("fifo var/fifo", "fifo [var/fifo] must be an absolute path"),
         ("log_format xml", "log_format [xml] must be text or json"),
         ("log_format json text", "log_format takes exactly one value"),
         (
@@ -588,6 +592,15 @@ def test_extension_errors(
 ) -> None:
     got = messages(tmp_path, registry, BASE + text + "\n")
     assert got[0].startswith(message), got
+
+
+def test_node_table_keeps_node_and_ping_lines_in_order(
+    tmp_path: Path, registry: PluginRegistry
+) -> None:
+    """Heartbeat's node table (cl_status listnodes prints it reversed)."""
+    text = "ping 10.0.0.9\nnode NODE1\nping_group grp 10.0.0.7\nnode node2 node1\n"
+    cf = parse(tmp_path, registry, text + "ucast eth1 10.0.0.2\nauto_failback on\n")
+    assert cf.node_table == ["10.0.0.9", "node1", "grp", "node2"]
 
 
 def test_cluster_label_names_the_cluster(tmp_path: Path, registry: PluginRegistry) -> None:

@@ -48,7 +48,8 @@ def _sees_peer_active(lab: Lab, name: str) -> bool:
     nothing unhealthy (links up, ping node reachable, the group held)."""
     node, peer = lab.node(name), PEER[name]
     if lab.daemon_of(name).kind == "heartbeat":
-        return node.exec("cl_status", "nodestatus", peer).stdout.strip() == "active"
+        # Heartbeat's own tool: the lab's PATH finds hacore's cl_status first.
+        return node.exec("/usr/bin/cl_status", "nodestatus", peer).stdout.strip() == "active"
     if node.exec("hactl", "health", "--timeout", "2").returncode != 0:
         return False
     seen = node.exec("hactl", "nodes", "--node", peer, "--json", "--timeout", "2")
