@@ -50,6 +50,7 @@ from hacore.wire.codec import (
     check_size,
     classic_auth_text,
     classic_body,
+    classic_lines,
     encode_classic,
     encode_netstring,
     expand_message,
@@ -63,10 +64,8 @@ RejectReason = Literal[DecodeReason, "bad_signature", "missing_signature", "unkn
 
 # Heartbeat parses signatures with sscanf("%d %s"); we accept exactly what it writes.
 _SIGNATURE = re.compile(rb"(\d{1,9}) (\S+)")
-# A classic line naming the auth field (an optional "(N)" type prefix, as the parser
-# reads it); nested structs have no newlines, so only top-level fields match.
-_AUTH_LINE = re.compile(rb"^(\([0-9]\))?auth=([^\n]*)\n", re.MULTILINE)
-_EMPTY_LINES = re.compile(rb"\n\n+")
+# A classic line naming the auth field, with the "(N)" type prefix the parser allows.
+_AUTH_LINE = re.compile(rb"(\([0-9]\))?auth=(.*)", re.DOTALL)
 # Where a packet says who sent it, for the log line of a rejected one (never trusted).
 _CLAIMED_SRC = re.compile(rb"[\n,]\d{1,9}:\(0\)src=([^,\0]{1,100}),|\nsrc=([^\n\0]{1,100})\n")
 
@@ -181,17 +180,21 @@ class PacketSigner:
 
     def _verify_classic(self, data: bytes) -> None:
         """The inner ``auth`` field of a classic packet, checked on its lines as sent."""
-        body = classic_body(data)
-        auth_lines = _AUTH_LINE.findall(body)
-        if not auth_lines:
+        signed: list[bytes] = []
+        auth = None
+        for line in classic_lines(classic_body(data)):  # at most MAX_FIELDS
+            match = _AUTH_LINE.fullmatch(line)
+            if match is None:
+                signed += (line, b"\n")
+            else:
+                auth = match  # the last one signs, as in Heartbeat
+        if auth is None:
             raise PacketRejected("missing_signature", "no auth field")
-        type_prefix, signature = auth_lines[-1]  # the last one signs, as in Heartbeat
-        if type_prefix:
+        if auth[1]:
             raise PacketRejected("bad_signature", "the auth field is not a string")
-        index, token = self._parse_signature(signature, None)
+        index, token = self._parse_signature(auth[2], None)
         entry = self._entry(index, None)
-        signed = _EMPTY_LINES.sub(b"\n", _AUTH_LINE.sub(b"", body)).lstrip(b"\n")
-        self._check(entry, entry.key, signed, token, None)
+        self._check(entry, entry.key, b"".join(signed), token, None)
 
     def _parse_signature(self, text: bytes, src: str | None) -> tuple[int, bytes]:
         match = _SIGNATURE.fullmatch(text)
