@@ -72,13 +72,23 @@ _CLAIMED_SRC = re.compile(rb"[\n,]\d{1,9}:\(0\)src=([^,\0]{1,100}),|\nsrc=([^\n\
 
 class PacketRejected(Exception):
     """A received packet was dropped. ``reason`` is one stable word; ``detail`` says why;
-    ``src`` is the sender the packet claims to be, when it could be parsed."""
+    ``src`` is the sender the packet claims to be, when it says (looked up in ``packet``
+    only when asked: a flood's rejections are counted, and only some are logged)."""
 
-    def __init__(self, reason: RejectReason, detail: str, src: str | None = None) -> None:
+    def __init__(
+        self, reason: RejectReason, detail: str, src: str | None = None, packet: bytes = b""
+    ) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason: RejectReason = reason
         self.detail = detail
-        self.src = src
+        self._src = src
+        self._packet = packet
+
+    @property
+    def src(self) -> str | None:
+        if self._src is None and self._packet:
+            self._src, self._packet = claimed_src(self._packet), b""
+        return self._src
 
 
 class PacketSigner:
@@ -139,8 +149,7 @@ class PacketSigner:
                 elif data.startswith(CLASSIC_START):
                     self._verify_classic(data)
             except PacketRejected as e:
-                e.src = claimed_src(data)
-                raise
+                raise PacketRejected(e.reason, e.detail, packet=data) from None
             budget = Budget()
             packet = parse_packet(data, budget)
         except DecodeError as e:
@@ -231,7 +240,7 @@ class PacketSigner:
 
 def claimed_src(data: bytes) -> str | None:
     """The ``src`` a raw packet claims, for the log line saying it was rejected."""
-    match = _CLAIMED_SRC.search(data, 0, 4096)
+    match = _CLAIMED_SRC.search(data, 0, 1024)
     if match is None:
         return None
     return (match[1] or match[2]).decode("utf-8", "surrogateescape")
