@@ -65,30 +65,36 @@ def _garbage(rng: random.Random) -> bytes:
     return rng.choice([b"", b"###\n", b">>>\n"]) + body
 
 
-def _forged_packets(count: int) -> list[bytes]:
+def _forged_packets(count: int, key: bytes = WRONG_KEY) -> list[bytes]:
+    """Statuses claiming ever new senders; with the cluster's ``key`` (what anyone can
+    do with crc) also, now and then, our peer's name in capitals and our own name."""
     from hacore_plugins.auth.sha1 import SHA1
 
     from hacore.config.model import AuthKey, AuthKeys
     from hacore.wire.message import Message
     from hacore.wire.signing import PacketSigner
 
-    signer = PacketSigner(AuthKeys(active=1, keys={1: AuthKey(1, SHA1, WRONG_KEY)}))
+    signer = PacketSigner(AuthKeys(active=1, keys={1: AuthKey(1, SHA1, key)}))
     packets = []
     for i in range(count):
         name = f"intruder-{i}" if i % 10 else (b"n\xff%d" % i).decode("utf-8", "surrogateescape")
+        if key != WRONG_KEY and i % 50 in (1, 2):
+            name = "NODE2" if i % 50 == 1 else "node1"
         status = Message(("t", "status"), ("st", "active"), ("dt", "1f4"), ("protocol", "1"))
         status.add("src", name).add("seq", f"{i + 1:x}").add("hg", "1").add("ts", "6b05ab68")
         packets.append(signer.seal(status))
     return packets
 
 
-def send(target: str, port: int, garbage: int, forged: int, rate: int) -> float:
+def send(
+    target: str, port: int, garbage: int, forged: int, rate: int, signed: int, key: bytes
+) -> float:
     """Build the packets, say ``ready`` and wait for a line on stdin, then send them,
     ``rate`` per second (0: as fast as the socket takes them); returns the seconds
     sending took."""
     rng = random.Random(20261206)
     junk = [_garbage(rng) for _ in range(garbage)]
-    fakes = _forged_packets(forged)
+    fakes = _forged_packets(forged) + _forged_packets(signed, key)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("ready", flush=True)
     sys.stdin.readline()
@@ -138,8 +144,12 @@ def _view(lab: object, observer: str, peer: str) -> dict[str, object]:
     return entry
 
 
-def flood(lab: object, garbage: int, forged: int, rate: int = 0) -> FloodResult:
-    """Flood node1 of a started lab whose node1 serves the VIP; see the module doc."""
+def flood(
+    lab: object, garbage: int, forged: int, rate: int = 0, signed: int = 0, key: bytes = b""
+) -> FloodResult:
+    """Flood node1 of a started lab whose node1 serves the VIP; see the module doc.
+    ``signed`` more statuses come signed with ``key`` (the cluster's: as anyone can
+    sign with crc), from invented names, our peer's in capitals and node1's own."""
     from bench.logwatch import ANY_DEAD, LogCursor, count
     from halab.lab import Lab
 
@@ -152,7 +162,8 @@ def flood(lab: object, garbage: int, forged: int, rate: int = 0) -> FloodResult:
     sender = lab.net.popen(
         "node2",
         sys.executable, "-m", "bench.flood", "--send", "--garbage", str(garbage),
-        "--forged", str(forged), "--rate", str(rate),
+        "--forged", str(forged), "--rate", str(rate), "--signed", str(signed),
+        "--key", key.decode(),
         cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert sender.stdout is not None
@@ -176,7 +187,7 @@ def flood(lab: object, garbage: int, forged: int, rate: int = 0) -> FloodResult:
     links = seen_by_1.get("links", [])
     return FloodResult(
         garbage=garbage,
-        forged=forged,
+        forged=forged + signed,
         send_s=float(out.decode().strip() or 0),
         vip_holder_sets=[sorted(holders) for _, holders in sampler.changes],
         dead_lines=count(all_lines, ANY_DEAD["hacore"]),
@@ -231,11 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--garbage", type=int, default=50_000)
     parser.add_argument("--forged", type=int, default=50_000)
     parser.add_argument("--rate", type=int, default=0, help="packets per second (0: no limit)")
+    parser.add_argument("--signed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--key", default="", help=argparse.SUPPRESS)
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--send", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.send:
-        print(f"{send(TARGET, PORT, args.garbage, args.forged, args.rate):.3f}")
+        took = send(
+            TARGET, PORT, args.garbage, args.forged, args.rate, args.signed, args.key.encode()
+        )
+        print(f"{took:.3f}")
         return 0
     from halab.configs import FAST_TIMING
     from halab.lab import Lab
