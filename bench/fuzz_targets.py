@@ -190,8 +190,8 @@ def _decode(packet: bytes) -> None:
 
 def _compressed(data: bytes) -> tuple[bytes, int]:
     """The first byte picks the algorithm (bit 0) and how often the rest is repeated
-    (bits 1-5: 1 to 64 times, or class 31: a bomb past the limit); the compressed
-    result travels as a signed packet."""
+    (bits 1-5: 1 to 64 times, 1 to 8 for bz2, whose compressor is slow; class 31: a
+    bomb past the limit); the compressed result travels as a signed packet."""
     head, inner = (data[0], data[1:]) if data else (0, b"")
     algorithm = "bz2" if head & 1 else "zlib"
     bomb = BZ2_BOMB if algorithm == "bz2" else ZLIB_BOMB
@@ -199,7 +199,7 @@ def _compressed(data: bytes) -> tuple[bytes, int]:
     if repeat == BOMB_CLASS:
         inner = (inner or b"\0") * (bomb // max(len(inner), 1) + 1)
     else:
-        inner *= 1 << (repeat % 7)
+        inner *= 1 << (repeat % (4 if algorithm == "bz2" else 7))
     inner = inner[:bomb]
     payload = bz2.compress(inner, 1) if algorithm == "bz2" else zlib.compress(inner)
     wrapped = Message(("_compressed_payload", payload), ("_compression_algorithm", algorithm))
