@@ -28,10 +28,11 @@ daemon sends):
   :data:`MAX_COMPRESSION_LAYERS` nested layers. Heartbeat has no field limit and
   expands up to 2 MiB; parsing that many fields takes the loop hundreds of
   milliseconds, longer than a keepalive.
-* Whole-message compression (``_compressed_payload``, zlib or bz2) is undone on receipt:
-  the control fields are inside it (docs/protocol.md §2.5). Compressed *fields*
-  (type 4, Pacemaker's) are left compressed by :func:`parse_packet` users that need no
-  content from them; :func:`decode` expands both.
+* Whole-message compression (``_compressed_payload``, zlib or bz2) is undone on receipt
+  (:func:`expand_message`): the control fields are inside it (docs/protocol.md §2.5), so
+  the generation and sequence checks cannot come first. Compressed *fields* (type 4,
+  Pacemaker's) hold nothing an haresources cluster reads: a received packet keeps them
+  compressed, never expanded; :func:`decode` (for tools and tests) expands both.
 
 Every way a packet can be wrong raises :class:`DecodeError` with a short, stable
 ``reason``; nothing else escapes the decoder.
