@@ -123,10 +123,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def write_docs(results_dir: Path) -> Path:
-    """docs/benchmarks.md and docs/img/bench-*.png from ``results_dir``/results.json.
+    """docs/benchmarks.md and docs/img/bench-*.png from ``results_dir``/results.json;
+    the blocks bench.fuzz and bench.flood wrote are kept.
 
     matplotlib is imported here: a --no-docs run does not need it.
     """
+    from bench.docsection import kept_blocks
     from bench.plots import make_plots
     from bench.report import render
 
@@ -139,7 +141,8 @@ def write_docs(results_dir: Path) -> Path:
     shown = results_dir.resolve()
     shown = shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown
     target = DOCS / "benchmarks.md"
-    target.write_text(render(data, images, shown))
+    kept = kept_blocks(target.read_text()) if target.exists() else ""
+    target.write_text(render(data, images, shown) + kept)
     return target
 
 

@@ -112,7 +112,8 @@ class Metrics:
         )
         self._hb_received = Counter(
             "hacore_heartbeats_received",
-            "Status (heartbeat) messages accepted from each node, per link.",
+            "Status (heartbeat) messages from each configured node that passed the "
+            "generation and sequence checks, per link (each medium's copy on its own link).",
             ["node", "link"],
             registry=r,
         )

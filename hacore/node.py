@@ -360,11 +360,6 @@ class Node:
                 self.metrics.auth_failure(exc.reason)
             self._drop_warnings.warn(exc, link)
             return
-        src = msg.get("src")
-        if src == self.config.local_node:
-            return  # our own broadcast/multicast coming back
-        if msg.get("t") == "status" and src:
-            self.metrics.heartbeat_received(src, link)
         self._apply_membership(self.membership.receive(msg, link, self.now()))
 
     def send_message(self, msg: Message) -> None:
@@ -429,6 +424,8 @@ class Node:
                     self.apply_failover(self.failover.on_partition_healed(peer, now))
                 case me.LocalStall():
                     self.apply_failover(self.failover.on_local_stall(now))
+                case me.StatusHeard(node=peer, link=link):
+                    self.metrics.heartbeat_received(peer, link)
                 case me.DropCount(reason=reason):
                     self.metrics.packet_dropped(reason)
 

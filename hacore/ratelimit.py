@@ -11,6 +11,7 @@ import time
 
 import structlog
 
+from hacore.wire.printable import printable
 from hacore.wire.signing import PacketRejected
 
 log = structlog.get_logger("hacore.node")
@@ -37,19 +38,13 @@ class DropWarnings:
         suppressed = self._held.pop(key, 0)
         text = None
         if exc.reason in AUTH_FAILURES:
-            text = f"string2msg_ll: node [{_printable(exc.src or '?')}] failed authentication"
+            text = f"string2msg_ll: node [{printable(exc.src)}] failed authentication"
         log.warning(
             "packet_dropped",
             msg=text,
             reason=exc.reason,
             link=link,
-            src=_printable(exc.src) if exc.src else exc.src,
+            src=printable(exc.src) if exc.src is not None else None,
             detail=exc.detail,
             suppressed=suppressed or None,
         )
-
-
-def _printable(name: str) -> str:
-    """A sender name as it can be logged: anything not printable UTF-8 escaped."""
-    escaped = name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
-    return escaped if escaped.isprintable() else escaped.encode("unicode_escape").decode()

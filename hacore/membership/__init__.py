@@ -18,6 +18,7 @@ from hacore.membership.effects import (
     PartitionHealed,
     PeerRestarted,
     Send,
+    StatusHeard,
 )
 from hacore.membership.engine import Membership
 
@@ -35,5 +36,6 @@ __all__ = [
     "PartitionHealed",
     "PeerRestarted",
     "Send",
+    "StatusHeard",
     "read_loadavg",
 ]

@@ -13,13 +13,14 @@ from hacore.api import LinkStatusChanged, NodeStatusChanged
 from hacore.wire.message import Message
 
 DropReason = Literal[
-    "replay",  # generation older than the one we hold for that node
+    "replay",  # generation older than the one we hold for that node, or an old seq
     "duplicate",  # same seq again (another medium's copy) or an old one
     "unknown_node",  # src not in the configuration (autojoin none)
     "stale",  # status older than one already processed
     "not_for_us",  # addressed (dest/destuuid) to another node
     "missing_fields",  # src/ts/t/seq missing or malformed
     "own",  # our own packet looped back by a broadcast/multicast medium
+    "duplicate_node_name",  # another node sends with our name
 ]
 
 
@@ -75,6 +76,15 @@ class PartitionHealed:
 
 
 @dataclass(frozen=True)
+class StatusHeard:
+    """A status from configured node ``node`` passed the generation and sequence checks
+    on ``link`` (a new one, or another medium's copy of it); for per-link metrics."""
+
+    node: str
+    link: str
+
+
+@dataclass(frozen=True)
 class DropCount:
     """One received packet was dropped; for metrics."""
 
@@ -96,6 +106,7 @@ Effect = (
     | CommUp
     | PeerRestarted
     | PartitionHealed
+    | StatusHeard
     | DropCount
     | LocalStall
 )

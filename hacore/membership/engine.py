@@ -13,7 +13,7 @@ import structlog
 
 from hacore.api import LinkStatus, NodeStatus
 from hacore.membership.config import MembershipConfig
-from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send
+from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send, StatusHeard
 from hacore.membership.liveness import Liveness, SelfWatch
 from hacore.membership.peers import STATUS_WORDS, Peer, PeerTable, parse_hex
 from hacore.membership.rexmit import Retransmission
@@ -21,6 +21,7 @@ from hacore.membership.stamping import Stamper
 from hacore.membership.throttle import Throttle
 from hacore.membership.tracking import SeqTracker
 from hacore.wire.message import Message
+from hacore.wire.printable import printable
 
 log = structlog.get_logger("hacore.membership")
 
@@ -127,7 +128,14 @@ class Membership:
     # ---------------------------------------------------------------- inbound
 
     def receive(self, msg: Message, link: str, now: float) -> list[Effect]:
-        """One authenticated packet that arrived on ``link``."""
+        """One authenticated packet that arrived on ``link``.
+
+        This is where peer-supplied node names enter: ``src`` and ``dest`` are lower-cased
+        in ``msg`` itself (ha.cf's names are, docs/protocol.md §7.1), so every layer after
+        this one sees ``node1`` for ``NODE1``. Log lines show names through
+        :func:`~hacore.wire.printable.printable` and are rate-limited per link, never per
+        a name the sender chose.
+        """
         self._begin(now)
         out: list[Effect] = []
         self._watch.on_packet(now, self._peers, out)
@@ -160,6 +168,7 @@ class Membership:
         if mtype is None or src is None or ts is None:
             self._bad(out, now, link, "process_clustermsg: missing from/ts/type", src)
             return
+        src = _lower_case_names(msg, src)
         sequenced = not mtype.startswith("NS_")
         seq = parse_hex(msg.get("seq"))
         if sequenced and seq is None:
@@ -170,12 +179,13 @@ class Membership:
             out.append(DropCount("missing_fields"))  # Heartbeat drops these silently
             return
         if src == self.cfg.local_node:
-            self._own(msg, now, out)
+            self._own(msg, link, now, out)
             return
         peer = self._peers.find(src, msg.get_bytes("srcuuid"))
         if peer is None:
-            text = f"process_status_message: bad node [{src}] in message"
-            self._throttle("error", "unknown_node", src, now, msg=text, src=src, link=link)
+            shown = printable(src)
+            text = f"process_status_message: bad node [{shown}] in message"
+            self._throttle("error", "unknown_node", link, now, msg=text, src=shown, link=link)
             out.append(DropCount("unknown_node"))
             return
         peer.heard = True
@@ -204,12 +214,7 @@ class Membership:
             return
         is_status = mtype.lower() == "status"
         if gen < peer.generation:
-            text = (
-                f"should_drop_message: attempted replay attack [{peer.name}]? "
-                f"[gen = {gen}, curgen = {peer.generation}]"
-            )
-            self._throttle("error", "replay_dropped", peer.name, now, msg=text, peer=peer.name)
-            out.append(DropCount("replay"))
+            self._replay(peer, gen, now, out)
             return
         healed = False
         if is_status:
@@ -222,9 +227,14 @@ class Membership:
                 self._live.restarted(peer, gen, out)
             peer.generation = gen
         arrival = peer.track.receive(seq, now)
+        if arrival.kind == "old":  # neither new, nor missing, nor another link's copy
+            out.append(DropCount("duplicate"))
+            return
         self._live.touch_link(peer, link, now, out)
         self._rexmit.account(peer, arrival, now, self._flow_control, out)
         if not arrival.accepted:
+            if is_status:
+                out.append(StatusHeard(peer.name, link))
             out.append(DropCount("duplicate"))
             return
         dest_uuid = msg.get_bytes("destuuid")
@@ -251,6 +261,10 @@ class Membership:
     def _unsequenced(
         self, peer: Peer, msg: Message, mtype: str, link: str, now: float, out: list[Effect]
     ) -> None:
+        gen = parse_hex(msg.get("hg"))
+        if gen is not None and gen < peer.generation:
+            self._replay(peer, gen, now, out)  # Heartbeat checks sequenced messages only
+            return
         self._live.touch_link(peer, link, now, out)
         dest = msg.get("dest")
         for_us = dest is None or dest == self.cfg.local_node
@@ -275,7 +289,8 @@ class Membership:
         self, peer: Peer, msg: Message, mtype: str, link: str, now: float, out: list[Effect]
     ) -> None:
         if mtype != "NS_st" or msg.get("st") != NodeStatus.PING.value:
-            self._bad(out, now, link, f"unexpected {mtype} message from ping node", peer.name)
+            text = f"unexpected {printable(mtype)} message from ping node"
+            self._bad(out, now, link, text, peer.name)
             return
         self._live.touch_link(peer, link, now, out)
         late_death = self._live.check_late(peer, now, out)
@@ -310,6 +325,7 @@ class Membership:
         self._live.note_status(peer, status, now, late_death, out)
         peer.remote_ts = stamp_time
         peer.status_seq = seq
+        out.append(StatusHeard(peer.name, link))
         out.append(Deliver(msg, link))
 
     def _on_repnodes(self, peer: Peer, msg: Message, now: float, out: list[Effect]) -> None:
@@ -319,11 +335,11 @@ class Membership:
         theirs = (msg.get("nodelist") or "").split()
         if sorted(theirs) != sorted(self.cfg.nodes):
             # Heartbeat would drop nodes missing from the list; hacore keeps ha.cf's list.
+            shown = printable(" ".join(theirs), limit=1000)
             log.warning(
                 "repnodes_mismatch",
-                msg=f"{peer.name} lists nodes [{' '.join(theirs)}]; keeping ha.cf's list",
+                msg=f"{peer.name} lists nodes [{shown}]; keeping ha.cf's list",
                 peer=peer.name,
-                theirs=theirs,
                 ours=list(self.cfg.nodes),
             )
         self._comm_now_up(now, out)
@@ -395,13 +411,45 @@ class Membership:
             return self.cfg.deadtime_ms + DEADTIME_BUMP_MS
         return self.cfg.deadtime_ms
 
-    def _own(self, msg: Message, now: float, out: list[Effect]) -> None:
+    def _own(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
+        """A packet in our name: our own, looped back by bcast/mcast, or another node
+        configured with the same name (another uuid, or another generation: a cloned
+        machine keeps the uuid file). Heartbeat 3.0.6 takes the latter for its own and
+        at most logs ``node <name> changed its uuid to <uuid>`` (hb_uuid.c)."""
         uuid = msg.get_bytes("srcuuid")
-        if uuid is not None and uuid != self.cfg.uuid:
-            text = f"another node also calls itself {self.cfg.local_node} (different uuid)"
-            self._throttle("error", "duplicate_node_name", "", now, msg=text, uuid=uuid.hex())
-        out.append(DropCount("own"))
+        gen = parse_hex(msg.get("hg"))
+        if (uuid is None or uuid == self.cfg.uuid) and gen in (None, self.cfg.generation):
+            out.append(DropCount("own"))
+            return
+        theirs = f"uuid {uuid.hex() if uuid else 'none'}, generation {gen}"
+        ours = f"uuid {self.cfg.uuid.hex()}, generation {self.cfg.generation}"
+        text = (
+            f"Duplicate node name: another node also calls itself {self.cfg.local_node} "
+            f"({theirs}; ours: {ours}); its packets are ignored"
+        )
+        self._throttle("error", "duplicate_node_name", link, now, msg=text, link=link)
+        out.append(DropCount("duplicate_node_name"))
+
+    def _replay(self, peer: Peer, gen: int, now: float, out: list[Effect]) -> None:
+        text = (
+            f"should_drop_message: attempted replay attack [{peer.name}]? "
+            f"[gen = {gen}, curgen = {peer.generation}]"
+        )
+        self._throttle("error", "replay_dropped", peer.name, now, msg=text, peer=peer.name)
+        out.append(DropCount("replay"))
 
     def _bad(self, out: list[Effect], now: float, link: str, text: str, src: str | None) -> None:
-        self._throttle("error", "bad_message", src or "?", now, msg=text, src=src, link=link)
+        shown = printable(src)
+        self._throttle("error", "bad_message", link, now, msg=text, src=shown, link=link)
         out.append(DropCount("missing_fields"))
+
+
+def _lower_case_names(msg: Message, src: str) -> str:
+    """Lower-case ``src`` and ``dest`` in place; returns the new ``src``."""
+    lowered = src.lower()
+    if lowered != src:
+        msg.set("src", lowered)
+    dest = msg.get("dest")
+    if dest is not None and dest != dest.lower():
+        msg.set("dest", dest.lower())
+    return lowered

@@ -40,7 +40,11 @@ class Liveness:
         if peer.status is not NodeStatus.DEAD and exceeds(now - peer.alive_ref, limit_ms):
             self.mark_dead(peer, "no heartbeat within deadtime", out)
         for name, link in peer.links.items():
-            if link.status is LinkStatus.UP and exceeds(now - (link.last or now), limit_ms):
+            if (
+                link.status is LinkStatus.UP
+                and link.last is not None
+                and exceeds(now - link.last, limit_ms)
+            ):
                 self.set_link(peer, name, link, LinkStatus.DEAD, out)
 
     def check_late(self, peer: Peer, now: float, out: list[Effect]) -> bool:
@@ -83,7 +87,7 @@ class Liveness:
         peer.status = NodeStatus.DEAD
         peer.heard = False
         peer.remote_ts = 0
-        peer.forget_sequence()
+        peer.forget_sequence(same_generation=True)
         log.warning("node_dead", msg=f"node {peer.name}: is dead", peer=peer.name, reason=reason)
         change = NodeStatusChanged(peer.name, old, NodeStatus.DEAD, peer.generation or None, reason)
         out.append(NodeChanged(change))
@@ -94,7 +98,7 @@ class Liveness:
             text = f"Heartbeat restart on node {peer.name}"
             log.info("peer_restarted", msg=text, peer=peer.name, generation=generation)
             out.append(PeerRestarted(peer.name, generation))
-        peer.forget_sequence()
+        peer.forget_sequence(same_generation=False)
         peer.last_status = None
         peer.status_seq = 0
         peer.remote_ts = 0

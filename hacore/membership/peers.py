@@ -88,9 +88,10 @@ class Peer:
         self.heard = False  # any packet since start or since declared dead (comm-up)
         self.hacore: bool | None = None  # None until a status says
 
-    def forget_sequence(self) -> None:
-        """Death or restart: its old seqs, gaps and acks mean nothing any more."""
-        self.track.reset()
+    def forget_sequence(self, *, same_generation: bool) -> None:
+        """Death or restart: its gaps and acks mean nothing any more. After a death
+        (``same_generation``) its old seqs stay refused: they can only be replays."""
+        self.track.reset(keep_floor=same_generation)
         self.acked = 0
 
     def shift_clock(self, delta: float | None, now: float) -> None:
@@ -130,7 +131,7 @@ class PeerTable:
         """The sender of a packet, learning its uuid on the way (None: not configured)."""
         peer = self._by_uuid.get(uuid) if uuid else None
         if peer is None:
-            peer = self._by_name.get(src) or self._by_name.get(src.lower())
+            peer = self._by_name.get(src)
         if peer is not None and uuid and len(uuid) == 16 and peer.uuid != uuid and not peer.ping:
             if peer.uuid is not None:
                 self._by_uuid.pop(peer.uuid, None)

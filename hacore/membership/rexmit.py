@@ -14,6 +14,7 @@ from hacore.membership.peers import Peer, parse_dec
 from hacore.membership.throttle import Throttle
 from hacore.membership.tracking import Arrival
 from hacore.wire.message import Message
+from hacore.wire.printable import printable
 
 log = structlog.get_logger("hacore.membership")
 
@@ -70,7 +71,8 @@ class Retransmission:
         if not first or not last or first > last:
             self._throttle(
                 "error", "rexmit_invalid", peer.name, now, msg="Invalid rexmit seqnos",
-                peer=peer.name, firstseq=msg.get("firstseq"), lastseq=msg.get("lastseq"),
+                peer=peer.name, firstseq=printable(msg.get("firstseq")),
+                lastseq=printable(msg.get("lastseq")),
             )  # fmt: skip
             return
         plan = self.history.serve(first, last, peer.acked, now)

@@ -6,6 +6,10 @@ One tracker per peer. It decides whether a sequenced packet is new, a recovered 
 a duplicate or an old copy; records gaps for retransmission requests; and says when an
 ack is due. It knows nothing about generations, dest or links: the engine resets it.
 Everything here is O(1) per in-order packet; only gaps cost more.
+
+A reset that keeps the generation (the peer was declared dead) keeps a *floor*: the
+highest seq seen. Heartbeat forgets everything at a death, so a captured message of
+that generation is accepted again afterwards; here only seqs above the floor are.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class SeqTracker:
         "_repeat",
         "ack_trigger",
         "first_missing",
+        "floor",
         "last_seq",
     )
 
@@ -70,6 +75,7 @@ class SeqTracker:
         self._first_delay = first_delay
         self._repeat = repeat
         self.last_seq: int | None = None
+        self.floor = 0  # after a death: seqs at or below this are replays
         self.first_missing: int | None = None
         self._missing: dict[int, float] = {}  # seq -> when to (re)request it
         self._next_due = math.inf
@@ -78,7 +84,9 @@ class SeqTracker:
     def missing(self) -> Collection[int]:
         return self._missing.keys()
 
-    def reset(self) -> None:
+    def reset(self, *, keep_floor: bool = False) -> None:
+        """Start over; ``keep_floor`` (same generation) refuses every seq seen so far."""
+        self.floor = max(self.floor, self.last_seq or 0) if keep_floor else 0
         self.last_seq = None
         self.first_missing = None
         self._missing.clear()
@@ -86,18 +94,20 @@ class SeqTracker:
 
     def receive(self, seq: int, now: float) -> Arrival:
         last = self.last_seq
-        if last is None or seq == last + 1:
-            self.last_seq = seq
-            if seq % ACK_DIV == self.ack_trigger:
-                return Arrival("new", ack=self._ack_for(seq))
-            return _NEW
-        if seq == last:
-            return _DUPLICATE
-        if seq > last:
-            return self._gap(last, seq, now)
-        if seq in self._missing:
-            return self._recover(seq)
-        return _OLD
+        if last is not None and seq != last + 1:
+            if seq == last:
+                return _DUPLICATE
+            if seq > last:
+                return self._gap(last, seq, now)
+            if seq in self._missing:
+                return self._recover(seq)
+            return _OLD
+        if last is None and seq <= self.floor:
+            return _OLD
+        self.last_seq = seq
+        if seq % ACK_DIV == self.ack_trigger:
+            return Arrival("new", ack=self._ack_for(seq))
+        return _NEW
 
     def give_up(self, seq: int) -> Arrival | None:
         """The sender cannot retransmit ``seq`` (NS_nak_rexmit): stop asking for it."""
@@ -127,7 +137,7 @@ class SeqTracker:
     def _gap(self, last: int, seq: int, now: float) -> Arrival:
         nlost = seq - last - 1
         if nlost > SEQ_GAP_LIMIT:
-            self.reset()
+            self.reset(keep_floor=True)
             self.last_seq = seq
             return Arrival("new", lost=(last, seq), lost_count=nlost, overflow=True)
         if self.first_missing is None or self.first_missing > last + 1:

@@ -22,10 +22,17 @@ daemon sends):
   short by a NUL).
 * Empty values: rejected in classic (as Heartbeat does), allowed in netstring. Empty
   lists are rejected in both (Heartbeat cannot decode them).
-* Compression (``_compressed_payload`` and type-4 fields, zlib or bz2) is undone after
-  parsing, with at most :data:`MAXUNCOMPRESSED` bytes produced per packet in total
-  (Heartbeat bounds each decompression only) and at most
-  :data:`MAX_COMPRESSION_LAYERS` nested compressions.
+* Cost is bounded per packet, whatever a peer (or anyone, with ``crc``) sends: at most
+  :data:`MAX_FIELDS` fields (list items and nested fields included) and, once
+  signatures matched, at most :data:`MAX_EXPANDED` bytes produced by decompression in
+  :data:`MAX_COMPRESSION_LAYERS` nested layers. Heartbeat has no field limit and
+  expands up to 2 MiB; parsing that many fields takes the loop hundreds of
+  milliseconds, longer than a keepalive.
+* Whole-message compression (``_compressed_payload``, zlib or bz2) is undone on receipt
+  (:func:`expand_message`): the control fields are inside it (docs/protocol.md §2.5), so
+  the generation and sequence checks cannot come first. Compressed *fields* (type 4,
+  Pacemaker's) hold nothing an haresources cluster reads: a received packet keeps them
+  compressed, never expanded; :func:`decode` (for tools and tests) expands both.
 
 Every way a packet can be wrong raises :class:`DecodeError` with a short, stable
 ``reason``; nothing else escapes the decoder.
@@ -45,7 +52,17 @@ from hacore.wire.message import Field, FieldType, Message
 MAXMSG = 262144
 """Largest packet accepted from the wire (Heartbeat's MAXMSG)."""
 MAXUNCOMPRESSED = 2 * 1024 * 1024
-"""Most bytes decompression may produce for one packet."""
+"""Heartbeat's limit on one decompression (docs/protocol.md §2.4); hacore's is lower."""
+MAX_EXPANDED = 64 * 1024
+"""Most bytes decompression may produce for one packet, all layers and fields together.
+An haresources cluster's messages are under 1 KiB and never compressed: Heartbeat
+compresses above ``compression_threshold`` (2 KiB) or at MAXMSG only (§2.5)."""
+MAX_FIELDS = 500
+"""Most fields one packet may hold, counting nested messages, list items and what
+decompression produced; Heartbeat's messages have fewer than 20."""
+BZ2_HEADER = b"BZh1"
+"""The only bz2 stream header accepted: Heartbeat's bz2 plugin writes blockSize100k=1,
+and a 900k block costs milliseconds to expand even when sent as a few bytes."""
 MAXDEPTH = 16
 """Deepest struct nesting (Heartbeat's MAXDEPTH; the classic format cannot go deeper)."""
 MAX_COMPRESSION_LAYERS = 4
@@ -69,6 +86,7 @@ _MAX_LENGTH_DIGITS = 9
 _FIELD_HEAD = re.compile(rb"(\d{1,9}):\(([0-5])\)([^=\x00]+)=")
 # Field names repeat in every packet; remembering their validated form keeps encoding
 # and decoding cheap. Bounded, so a peer sending random names cannot grow it forever.
+_EMPTY_LINES = re.compile(rb"\n\n+")
 _NAME_CACHE_LIMIT = 1024
 _name_bytes_cache: dict[str, bytes] = {}
 _name_text_cache: dict[bytes, str] = {}
@@ -255,13 +273,29 @@ def _list_bytes(name: str, items: list[str], *, classic: bool) -> bytes:
 # Decoding
 
 
+class Budget:
+    """What one packet may still cost: fields to parse, bytes to decompress."""
+
+    __slots__ = ("expandable", "fields")
+
+    def __init__(self) -> None:
+        self.fields = MAX_FIELDS
+        self.expandable = MAX_EXPANDED
+
+    def take_fields(self, count: int) -> None:
+        self.fields -= count
+        if self.fields < 0:
+            raise DecodeError("oversized", f"more than {MAX_FIELDS} fields")
+
+
 def decode(data: bytes) -> Message:
-    """Parse one packet (netstring or classic) and undo any compression.
+    """Parse one packet (netstring or classic) and undo any compression, fields too.
 
     A netstring trailer is checked for syntax only; :mod:`hacore.wire.signing`
     verifies signatures.
     """
-    return expand_compressed(parse_packet(data).message)
+    budget = Budget()
+    return expand_compressed(parse_packet(data, budget).message, budget)
 
 
 def split_trailer(data: bytes) -> tuple[bytes, bytes | None]:
@@ -272,37 +306,78 @@ def split_trailer(data: bytes) -> tuple[bytes, bytes | None]:
     return packet.signed, packet.trailer
 
 
-def parse_packet(data: bytes) -> Packet:
+def parse_packet(data: bytes, budget: Budget | None = None) -> Packet:
     """Parse one wire packet without undoing compression (signatures cover the
-    compressed form, so they are checked between this and :func:`expand_compressed`)."""
+    compressed form, so they are checked before :func:`expand_message`)."""
+    check_size(data)
+    return _parse_wire(bytes(data), budget or Budget())
+
+
+def check_size(data: bytes) -> None:
     if len(data) > MAXMSG:
         raise DecodeError("oversized", f"{len(data)} bytes, limit {MAXMSG}")
-    return _parse_wire(bytes(data))
 
 
-def expand_compressed(msg: Message) -> Message:
+def expand_message(msg: Message, budget: Budget) -> Message:
+    """Undo whole-message compression: the message a compressed packet holds, or
+    ``msg`` itself. Compressed fields stay compressed."""
+    return _expand(msg, budget, 0, fields=False)
+
+
+def expand_compressed(msg: Message, budget: Budget | None = None) -> Message:
     """Undo whole-message and per-field compression of a freshly parsed message.
 
     Returns the inner message for a compressed packet; otherwise replaces compressed
     fields in place (by type-5 fields holding their message) and returns ``msg``.
     """
-    return _expand(msg, _Budget(), 0)
+    return _expand(msg, budget or Budget(), 0, fields=True)
 
 
-def _parse_wire(data: bytes) -> Packet:
+def classic_body(data: bytes, *, top_level: bool = True) -> bytes:
+    """The lines of a classic message that fills ``data`` (one trailing NUL allowed at
+    the top level), without its ``>>>``/``<<<`` markers; each line ends with ``\\n``."""
+    if top_level and data.endswith(b"\0"):
+        data = data[:-1]
+    if not data.startswith(CLASSIC_START):
+        raise DecodeError("malformed", "no '>>>' start marker")
+    if data.startswith(CLASSIC_END, 4):
+        body_end, after = 4, 8
+    else:
+        marker = data.find(b"\n<<<\n", 4)
+        if marker < 0:
+            raise DecodeError("truncated" if top_level else "malformed", "no '<<<' end marker")
+        body_end, after = marker + 1, marker + 5
+    if after != len(data):
+        raise DecodeError("malformed", "bytes after the '<<<' end marker")
+    return data[4:body_end]
+
+
+def netstring_end(data: bytes) -> int:
+    """Where the signed part of a netstring packet ends (after its last ``%%%\\n``).
+
+    A trailer holds ``<index> <digest>`` without a newline, so the last end marker is
+    the message's own; found without parsing the fields.
+    """
+    end = data.rfind(NETSTRING_END)
+    if end < 0:
+        raise DecodeError("truncated", "no '%%%' end marker")
+    return end + len(NETSTRING_END)
+
+
+def _parse_wire(data: bytes, budget: Budget) -> Packet:
     if data.startswith(NETSTRING_START):
-        message, end = _parse_netstring(data, 0, len(data), 0)
-        trailer = _parse_trailer(data, end) if end < len(data) else None
+        message, end = _parse_netstring(data, 0, len(data), 0, budget)
+        trailer = parse_trailer(data, end) if end < len(data) else None
         return Packet(message, True, data[:end], trailer)
     if data.startswith(CLASSIC_START):
-        body = data[:-1] if data.endswith(b"\0") else data
-        return Packet(_parse_classic(body, 0, top_level=True), False, b"", None)
+        return Packet(_parse_classic(data, 0, budget, top_level=True), False, b"", None)
     if len(data) < 4 and (NETSTRING_START.startswith(data) or CLASSIC_START.startswith(data)):
         raise DecodeError("truncated", f"{len(data)} bytes, no complete start marker")
     raise DecodeError("malformed", "neither '###' (netstring) nor '>>>' (classic) start marker")
 
 
-def _parse_trailer(data: bytes, pos: int) -> bytes:
+def parse_trailer(data: bytes, pos: int) -> bytes:
+    """The text of the trailer netstring that fills ``data`` from ``pos``."""
     end = len(data)
     colon = data.find(b":", pos, min(end, pos + _MAX_LENGTH_DIGITS + 1))
     digits = data[pos:colon]
@@ -319,7 +394,9 @@ def _parse_trailer(data: bytes, pos: int) -> bytes:
     return data[start:stop]
 
 
-def _parse_netstring(buf: bytes, pos: int, end: int, depth: int) -> tuple[Message, int]:
+def _parse_netstring(
+    buf: bytes, pos: int, end: int, depth: int, budget: Budget
+) -> tuple[Message, int]:
     """Parse the message starting at ``pos``; returns it and the offset after ``%%%\\n``."""
     if not buf.startswith(NETSTRING_START, pos, end):
         raise DecodeError("malformed", f"no '###' start marker at byte {pos}")
@@ -333,6 +410,7 @@ def _parse_netstring(buf: bytes, pos: int, end: int, depth: int) -> tuple[Messag
             if buf.startswith(NETSTRING_END, pos, end):
                 break
             _field_error(buf, pos, end)
+        budget.take_fields(1)
         value_start = head.end()
         stop = head.end(1) + 1 + int(head[1])
         if stop >= end or value_start > stop or buf[stop] != 0x2C:
@@ -345,9 +423,9 @@ def _parse_netstring(buf: bytes, pos: int, end: int, depth: int) -> tuple[Messag
         elif field_type is FieldType.BINARY or field_type is FieldType.COMPRESS:
             value = buf[value_start:stop]
         elif field_type is FieldType.LIST:
-            value = _parse_list(buf[value_start:stop], name)
+            value = _parse_list(buf[value_start:stop], name, budget)
         else:
-            value = _parse_nested_netstring(buf, value_start, stop, depth, name)
+            value = _parse_nested_netstring(buf, value_start, stop, depth, name, budget)
         append(Field(name, value, field_type))
         pos = stop + 1
     msg = Message()
@@ -377,11 +455,13 @@ def _field_error(buf: bytes, pos: int, end: int) -> NoReturn:
     raise DecodeError("malformed", f"field at byte {pos} has no type digit or no 'name='")
 
 
-def _parse_nested_netstring(buf: bytes, pos: int, end: int, depth: int, name: str) -> Message:
+def _parse_nested_netstring(
+    buf: bytes, pos: int, end: int, depth: int, name: str, budget: Budget
+) -> Message:
     if depth >= MAXDEPTH:
         raise DecodeError("too_deep", f"field {name!r}: structs nested deeper than {MAXDEPTH}")
     try:
-        nested, nested_end = _parse_netstring(buf, pos, end, depth + 1)
+        nested, nested_end = _parse_netstring(buf, pos, end, depth + 1, budget)
     except DecodeError as e:
         if e.reason != "truncated":
             raise
@@ -391,32 +471,29 @@ def _parse_nested_netstring(buf: bytes, pos: int, end: int, depth: int, name: st
     return nested
 
 
-def _parse_classic(buf: bytes, depth: int, *, top_level: bool) -> Message:
-    """Parse a classic message that fills ``buf`` exactly (trailing NUL already removed)."""
-    if not buf.startswith(CLASSIC_START):
-        raise DecodeError("malformed", "no '>>>' start marker")
-    if buf.startswith(CLASSIC_END, 4):
-        body_end, after = 4, 8
-    else:
-        marker = buf.find(b"\n<<<\n", 4)
-        if marker < 0:
-            raise DecodeError("truncated" if top_level else "malformed", "no '<<<' end marker")
-        body_end, after = marker + 1, marker + 5
-    if after != len(buf):
-        raise DecodeError("malformed", "bytes after the '<<<' end marker")
-    body = buf[4:body_end]
+def _parse_classic(buf: bytes, depth: int, budget: Budget, *, top_level: bool) -> Message:
+    """Parse a classic message that fills ``buf`` exactly."""
+    body = classic_body(buf, top_level=top_level)
     if b"\0" in body:
         raise DecodeError("malformed", "NUL inside a classic message")
-    fields: list[Field] = []
-    for line in body.split(b"\n"):
-        if line:
-            fields.append(_parse_classic_line(line, depth))
+    lines = classic_lines(body)
+    budget.take_fields(len(lines))
     msg = Message()
-    msg.fields = fields
+    msg.fields = [_parse_classic_line(line, depth, budget) for line in lines]
     return msg
 
 
-def _parse_classic_line(line: bytes, depth: int) -> Field:
+def classic_lines(body: bytes) -> list[bytes]:
+    """The field lines of a classic body (Heartbeat skips empty lines). More than
+    MAX_FIELDS are refused before the body is split: counting costs microseconds."""
+    if body.count(b"\n") > MAX_FIELDS:
+        body = _EMPTY_LINES.sub(b"\n", body)
+        if body.count(b"\n") > MAX_FIELDS + 1:
+            raise DecodeError("oversized", f"more than {MAX_FIELDS} fields")
+    return list(filter(None, body.split(b"\n")))
+
+
+def _parse_classic_line(line: bytes, depth: int, budget: Budget) -> Field:
     raw_name, equals, raw_value = line.partition(b"=")
     if not equals or not raw_name:
         raise DecodeError("malformed", f"line {_excerpt(line)} has no 'name='")
@@ -441,21 +518,22 @@ def _parse_classic_line(line: bytes, depth: int) -> Field:
         except binascii.Error:
             raise DecodeError("malformed", f"field {name!r}: bad base64") from None
     elif field_type is FieldType.LIST:
-        value = _parse_list(raw_value, name)
+        value = _parse_list(raw_value, name, budget)
     else:
         if depth >= MAXDEPTH:
             raise DecodeError("too_deep", f"field {name!r}: structs nested deeper than {MAXDEPTH}")
         nested = raw_value.replace(_DEPTH_SYMBOLS[depth], b"\n")
-        value = _parse_classic(nested, depth + 1, top_level=False)
+        value = _parse_classic(nested, depth + 1, budget, top_level=False)
     return Field(name, value, field_type)
 
 
-def _parse_list(raw: bytes, name: str) -> list[str]:
+def _parse_list(raw: bytes, name: str, budget: Budget) -> list[str]:
     if not raw:
         raise DecodeError("malformed", f"field {name!r}: empty list")
     items = []
     pos, end = 0, len(raw)
     while pos < end:
+        budget.take_fields(1)
         colon = raw.find(b":", pos, pos + _MAX_LENGTH_DIGITS + 1)
         digits = raw[pos:colon]
         if colon < 0 or not digits.isdigit() or int(digits) == 0:
@@ -499,57 +577,56 @@ def _excerpt(line: bytes) -> str:
 # Compression
 
 
-class _Budget:
-    """Bytes decompression may still produce for the packet being decoded."""
-
-    __slots__ = ("remaining",)
-
-    def __init__(self) -> None:
-        self.remaining = MAXUNCOMPRESSED
-
-
-def _expand(msg: Message, budget: _Budget, layer: int) -> Message:
+def _expand(msg: Message, budget: Budget, layer: int, *, fields: bool) -> Message:
     """Undo compression of a message that stands alone on the wire (a packet, or what a
-    compressed payload held): whole-message compression first, then its fields."""
+    compressed payload held): whole-message compression first, then (``fields``) its
+    compressed fields."""
     for f in msg.fields:
         if f.name == COMPRESSED_FIELD:
             # Heartbeat looks at the first field of that name only, and only if binary.
             if f.type is FieldType.BINARY and isinstance(f.value, bytes):
                 inner = _decompress_message(msg, f.value, budget, layer)
-                return _expand(inner, budget, layer + 1)
+                return _expand(inner, budget, layer + 1, fields=fields)
             break
-    _expand_fields(msg, budget, layer)
+    if fields:
+        _expand_fields(msg, budget, layer)
     return msg
 
 
-def _expand_fields(msg: Message, budget: _Budget, layer: int) -> None:
+def _expand_fields(msg: Message, budget: Budget, layer: int) -> None:
     for f in msg.fields:
         if f.type is FieldType.COMPRESS and isinstance(f.value, bytes):
             inner = _decompress_message(msg, f.value, budget, layer)
-            f.value = _expand(inner, budget, layer + 1)
+            f.value = _expand(inner, budget, layer + 1, fields=True)
             f.type = FieldType.UNCOMPRESS
         elif isinstance(f.value, Message):
             _expand_fields(f.value, budget, layer)
 
 
-def _decompress_message(owner: Message, payload: bytes, budget: _Budget, layer: int) -> Message:
+def _decompress_message(owner: Message, payload: bytes, budget: Budget, layer: int) -> Message:
+    """Expand ``payload`` without ever producing more than the budget allows: the
+    decompressor stops at the limit, so a bomb costs what its first bytes cost."""
     if layer >= MAX_COMPRESSION_LAYERS:
         raise DecodeError("too_deep", f"more than {MAX_COMPRESSION_LAYERS} nested compressions")
+    if len(payload) > MAX_EXPANDED:
+        raise DecodeError("oversized", f"compressed payload of {len(payload)} bytes")
     algorithm = owner.get(COMPRESSION_ALGORITHM_FIELD)
     decompressor: zlib._Decompress | bz2.BZ2Decompressor
     if algorithm == "zlib":
         decompressor = zlib.decompressobj()
     elif algorithm == "bz2":
+        if not payload.startswith(BZ2_HEADER):
+            raise DecodeError("malformed", f"bz2 payload does not start with {BZ2_HEADER!r}")
         decompressor = bz2.BZ2Decompressor()
     else:
         raise DecodeError("malformed", f"unknown compression algorithm {algorithm!r}")
     try:
-        inner = decompressor.decompress(payload, budget.remaining + 1)
+        inner = decompressor.decompress(payload, budget.expandable + 1)
     except (zlib.error, OSError, EOFError, ValueError) as e:
         raise DecodeError("malformed", f"{algorithm} payload does not decompress: {e}") from None
-    if len(inner) > budget.remaining:
-        raise DecodeError("oversized", f"decompresses to more than {MAXUNCOMPRESSED} bytes")
+    if len(inner) > budget.expandable:
+        raise DecodeError("oversized", f"decompresses to more than {MAX_EXPANDED} bytes")
     if not decompressor.eof:
         raise DecodeError("malformed", f"{algorithm} payload is cut short")
-    budget.remaining -= len(inner)
-    return _parse_wire(inner).message
+    budget.expandable -= len(inner)
+    return _parse_wire(inner, budget).message

@@ -13,6 +13,12 @@ field. Receiving follows the first bytes: ``###`` is verified by its trailer onl
 inner ``auth`` field stays in the message as an ordinary field, as in Heartbeat; the
 core ignores it), ``>>>`` by its inner field.
 
+Signatures are checked on the raw bytes, before any field is parsed: a forged packet
+costs a digest, not a parse. The trailer signs a byte range found without parsing; a
+classic packet's signed text is its lines minus the ``auth`` lines, which is what
+Heartbeat's re-rendering produces for every packet a Heartbeat node sends (hacore accepts
+no other encoding of the same fields: the signature covers the bytes that are parsed).
+
 Heartbeat 3.0.6 quirk, reproduced on purpose: a netstring trailer is checked with the
 *method* of the index it names but the *key* of the local active (``auth N``) entry,
 so two nodes interoperate only with identical authkeys (docs/protocol.md §3.3 asks for that
@@ -35,15 +41,22 @@ from typing import Literal
 from hacore.config.model import AuthKey, AuthKeys
 from hacore.wire.codec import (
     AUTH_FIELD,
+    CLASSIC_START,
+    NETSTRING_START,
+    Budget,
     DecodeError,
     DecodeReason,
     EncodeError,
-    Packet,
+    check_size,
     classic_auth_text,
+    classic_body,
+    classic_lines,
     encode_classic,
     encode_netstring,
-    expand_compressed,
+    expand_message,
+    netstring_end,
     parse_packet,
+    parse_trailer,
 )
 from hacore.wire.message import Field, FieldType, Message
 
@@ -51,17 +64,31 @@ RejectReason = Literal[DecodeReason, "bad_signature", "missing_signature", "unkn
 
 # Heartbeat parses signatures with sscanf("%d %s"); we accept exactly what it writes.
 _SIGNATURE = re.compile(rb"(\d{1,9}) (\S+)")
+# A classic line naming the auth field, with the "(N)" type prefix the parser allows.
+_AUTH_LINE = re.compile(rb"(\([0-9]\))?auth=(.*)", re.DOTALL)
+# Where a packet says who sent it, for the log line of a rejected one (never trusted).
+_CLAIMED_SRC = re.compile(rb"[\n,]\d{1,9}:\(0\)src=([^,\0]{1,100}),|\nsrc=([^\n\0]{1,100})\n")
 
 
 class PacketRejected(Exception):
     """A received packet was dropped. ``reason`` is one stable word; ``detail`` says why;
-    ``src`` is the sender the packet claims to be, when it could be parsed."""
+    ``src`` is the sender the packet claims to be, when it says (looked up in ``packet``
+    only when asked: a flood's rejections are counted, and only some are logged)."""
 
-    def __init__(self, reason: RejectReason, detail: str, src: str | None = None) -> None:
+    def __init__(
+        self, reason: RejectReason, detail: str, src: str | None = None, packet: bytes = b""
+    ) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason: RejectReason = reason
         self.detail = detail
-        self.src = src
+        self._src = src
+        self._packet = packet
+
+    @property
+    def src(self) -> str | None:
+        if self._src is None and self._packet:
+            self._src, self._packet = claimed_src(self._packet), b""
+        return self._src
 
 
 class PacketSigner:
@@ -110,18 +137,25 @@ class PacketSigner:
     # ---- receiving -------------------------------------------------------------------
 
     def open(self, data: bytes) -> Message:
-        """Parse and authenticate one received packet; compression is undone only
-        after the signature matched. Raises PacketRejected, never anything else."""
+        """Authenticate one received packet on its raw bytes, then parse it and undo
+        whole-message compression (compressed fields stay compressed, see
+        :mod:`hacore.wire.codec`). Raises PacketRejected, never anything else."""
         try:
-            packet = parse_packet(data)
+            check_size(data)
+            data = bytes(data)
+            try:
+                if data.startswith(NETSTRING_START):
+                    self._verify_trailer(data)
+                elif data.startswith(CLASSIC_START):
+                    self._verify_classic(data)
+            except PacketRejected as e:
+                raise PacketRejected(e.reason, e.detail, packet=data) from None
+            budget = Budget()
+            packet = parse_packet(data, budget)
         except DecodeError as e:
             raise PacketRejected(e.reason, e.detail) from None
-        if packet.netstring:
-            self._verify_trailer(packet)
-        else:
-            self.verify_inner_auth(packet.message)
         try:
-            return expand_compressed(packet.message)
+            return expand_message(packet.message, budget)
         except DecodeError as e:
             raise PacketRejected(e.reason, e.detail, packet.message.get("src")) from None
 
@@ -146,12 +180,30 @@ class PacketSigner:
             ) from None
         self._check(entry, entry.key, text, token, src)
 
-    def _verify_trailer(self, packet: Packet) -> None:
-        src = packet.message.get("src")
-        if packet.trailer is None:
-            raise PacketRejected("missing_signature", "netstring packet without trailer", src)
-        index, token = self._parse_signature(packet.trailer, src)
-        self._check(self._entry(index, src), self._key, packet.signed, token, src)
+    def _verify_trailer(self, data: bytes) -> None:
+        end = netstring_end(data)
+        if end == len(data):
+            raise PacketRejected("missing_signature", "netstring packet without trailer")
+        index, token = self._parse_signature(parse_trailer(data, end), None)
+        self._check(self._entry(index, None), self._key, data[:end], token, None)
+
+    def _verify_classic(self, data: bytes) -> None:
+        """The inner ``auth`` field of a classic packet, checked on its lines as sent."""
+        signed: list[bytes] = []
+        auth = None
+        for line in classic_lines(classic_body(data)):  # at most MAX_FIELDS
+            match = _AUTH_LINE.fullmatch(line)
+            if match is None:
+                signed += (line, b"\n")
+            else:
+                auth = match  # the last one signs, as in Heartbeat
+        if auth is None:
+            raise PacketRejected("missing_signature", "no auth field")
+        if auth[1]:
+            raise PacketRejected("bad_signature", "the auth field is not a string")
+        index, token = self._parse_signature(auth[2], None)
+        entry = self._entry(index, None)
+        self._check(entry, entry.key, b"".join(signed), token, None)
 
     def _parse_signature(self, text: bytes, src: str | None) -> tuple[int, bytes]:
         match = _SIGNATURE.fullmatch(text)
@@ -184,3 +236,11 @@ class PacketSigner:
             raise PacketRejected(
                 "bad_signature", f"{method.name} signature of entry {entry.index} differs", src
             )
+
+
+def claimed_src(data: bytes) -> str | None:
+    """The ``src`` a raw packet claims, for the log line saying it was rejected."""
+    match = _CLAIMED_SRC.search(data, 0, 1024)
+    if match is None:
+        return None
+    return (match[1] or match[2]).decode("utf-8", "surrogateescape")

@@ -5,6 +5,12 @@ Every socket is bound to its interface with SO_BINDTODEVICE, as Heartbeat does: 
 an interface, so a packet counts for the link it arrived on and a send never leaks out of
 another interface when routes change. SO_REUSEADDR lets several media share a port on the
 same interface (a ``bcast`` and a ``ucast`` line with the same udpport).
+
+A flood on the heartbeat port (garbage, forged packets) shares the socket's receive
+buffer with the peers' heartbeats: when it is full the kernel drops whatever arrives,
+heartbeats included. So the buffer is large (RCVBUF_BYTES: thousands of small packets)
+and every wake-up drains up to DRAIN_BATCH queued datagrams, instead of asyncio's one
+per turn of the loop.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ log = structlog.get_logger("hacore.transport")
 
 IFNAMSIZ = 16
 LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+RCVBUF_BYTES = 4 * 1024 * 1024
+DRAIN_BATCH = 64
+MAX_DATAGRAM = 262144  # Heartbeat's MAXMSG
+SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; the socket module does not export it
 
 
 # ---- argument checks ----------------------------------------------------------------
@@ -115,6 +125,7 @@ def bound_udp_socket(
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+        _enlarge_receive_buffer(sock)
         if configure is not None:
             configure(sock)
         sock.bind((address, port))
@@ -122,6 +133,14 @@ def bound_udp_socket(
         sock.close()
         raise
     return sock
+
+
+def _enlarge_receive_buffer(sock: socket.socket) -> None:
+    """RCVBUF_BYTES, past net.core.rmem_max when we may (root); else as much as allowed."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF_BYTES)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF_BYTES)
 
 
 # ---- life cycle ---------------------------------------------------------------------
@@ -144,6 +163,7 @@ class _Endpoint(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         self.owner._deliver(data)
+        self.owner._drain()
 
     def error_received(self, exc: Exception) -> None:
         # asyncio routes failed sendto() calls here (ENETUNREACH, ENETDOWN, EMSGSIZE...).
@@ -175,6 +195,8 @@ class UdpTransport(Delivering, Transport):
         self._endpoint: asyncio.DatagramTransport | None = None
         self._protocol: _Endpoint | None = None
         self._destination: tuple[str, int] | None = None
+        self._sock: socket.socket | None = None
+        self._buffer = bytearray(MAX_DATAGRAM)
 
     def preflight(self) -> str | None:
         try:
@@ -207,13 +229,30 @@ class UdpTransport(Delivering, Transport):
         except BaseException:
             sock.close()
             raise
-        self._endpoint, self._protocol = endpoint, protocol
+        self._endpoint, self._protocol, self._sock = endpoint, protocol, sock
         log.info(
             "transport_started",
             link=self.link_name,
             medium=self.medium,
             sends_to=f"{destination[0]}:{destination[1]}",
         )
+
+    def _drain(self) -> None:
+        """Deliver up to DRAIN_BATCH more datagrams already queued on the socket."""
+        sock, buffer = self._sock, self._buffer
+        if sock is None:
+            return
+        for _ in range(DRAIN_BATCH):
+            try:
+                size = sock.recv_into(buffer)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # asyncio's own read reports it on the next turn
+                self.failures.report("transport_socket_error", error=str(exc))
+                return
+            self._deliver(bytes(buffer[:size]))
+            if self._sock is None:  # a delivery stopped the transport
+                return
 
     def send(self, payload: bytes) -> None:
         endpoint, protocol = self._endpoint, self._protocol
@@ -228,6 +267,7 @@ class UdpTransport(Delivering, Transport):
     async def stop(self) -> None:
         endpoint, protocol = self._endpoint, self._protocol
         self._endpoint = self._protocol = None
+        self._sock = None
         if endpoint is None or protocol is None:
             return
         endpoint.close()

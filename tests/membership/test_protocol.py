@@ -134,7 +134,7 @@ def test_own_looped_back_packets_are_dropped() -> None:
     assert drops(m.receive(mine.copy(), "eth0", 0.0)) == ["own"]
     impostor = mine.copy().set("srcuuid", b"x" * 16)
     with capture_logs() as logs:
-        assert drops(m.receive(impostor, "eth0", 0.0)) == ["own"]
+        assert drops(m.receive(impostor, "eth0", 0.0)) == ["duplicate_node_name"]
     assert [e["event"] for e in logs] == ["duplicate_node_name"]
 
 
