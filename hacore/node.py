@@ -358,7 +358,9 @@ class Node:
             self.metrics.packet_dropped(exc.reason)
             if exc.reason in AUTH_FAILURES:
                 self.metrics.auth_failure(exc.reason)
-            self._drop_warnings.warn(exc, link)
+                self._drop_warnings.warn(exc, link)
+            elif self.config.hacf.log_badpack:  # off: malformed packets are only counted
+                self._drop_warnings.warn(exc, link)
             return
         self._apply_membership(self.membership.receive(msg, link, self.now()))
 

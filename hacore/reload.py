@@ -46,6 +46,7 @@ def reload_config(node: Node) -> list[str]:
     old.apiauth = hacf.apiauth
     old.logfile, old.debugfile, old.logfacility = hacf.logfile, hacf.debugfile, hacf.logfacility
     old.debug = hacf.debug
+    old.log_badpack = hacf.log_badpack
     _reload_stonith(node, new)
     log.info("reloaded", msg="Configuration reloaded", notes=len(notes))
     return notes
