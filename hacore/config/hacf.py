@@ -34,6 +34,8 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "api_listen: clients are always authenticated)",
     "metrics_listen": "Serve Prometheus metrics over HTTP at ADDRESS:PORT",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
+    "monitor": "RESOURCE [interval=T] [timeout=T] [restarts=N] [window=T]: check a resource "
+    "of haresources, restart it, then fail its group over (repeatable)",
 }
 
 _WHITESPACE = " \t\n\r\f"

@@ -16,6 +16,7 @@ from hacore.config.authkeys import parse_authkeys
 from hacore.config.hacf import parse_hacf
 from hacore.config.haresources import parse_haresources
 from hacore.config.model import AuthKeys, ClusterConfig, ConfigErrors, ConfigWarning, HaCf
+from hacore.config.monitor import resolve_monitors
 from hacore.config.nodename import local_node_name
 from hacore.plugins import PluginRegistry
 
@@ -51,7 +52,12 @@ def load_config(
         warnings=hacf.warnings,
     )
     return ClusterConfig(
-        directory=directory, hacf=hacf, groups=groups, authkeys=authkeys, local_node=local
+        directory=directory,
+        hacf=hacf,
+        groups=groups,
+        authkeys=authkeys,
+        local_node=local,
+        monitors=resolve_monitors(hacf.monitors, groups),
     )
 
 

@@ -21,7 +21,7 @@ import structlog
 
 from hacore.api import GroupState
 from hacore.failover import messages
-from hacore.failover.actions import Action, Operation, OperationDone, SendMessage
+from hacore.failover.actions import Action, Operation, OperationDone, Recover, SendMessage
 from hacore.failover.holdings import Hold, mirror
 from hacore.failover.model import (
     Ctx,
@@ -203,7 +203,7 @@ class RulesBase:
         own copy of every report it sends, and a starting node moves on by it."""
         if msg.type != "resource":
             raise ValueError(f"not a resource report: {msg.type}")
-        self._out.append(SendMessage(msg))
+        self._out.append(SendMessage(messages.add_failed(msg, self.memory.failed_here)))
         self.post(Ctx("own_resource"))
 
     def send_holdings(self, *, stable: bool) -> None:
@@ -244,8 +244,9 @@ class RulesBase:
         self.start_job(keys, True, Ctx("local_acquired"))
 
     def adopt_our_orphans(self) -> None:
-        """Start our local groups nobody holds, except those that just failed to start here
-        and those we gave away by standby (the operator wanted them off this node)."""
+        """Start our local groups nobody holds, except those that just failed to start here,
+        those we gave away by standby (the operator wanted them off this node) and those
+        whose monitoring gave up here (until a cleanup)."""
         memory = self.memory
         keys = [
             key
@@ -253,13 +254,35 @@ class RulesBase:
             if rec.local
             and not self.claimed(key)
             and not self.peer_has(key)
-            and key not in memory.failed_starts | memory.given_away
+            and key not in memory.failed_starts | memory.given_away | memory.failed_here
         ]
         if keys:
             log.warning("adopt_orphans", groups=keys, msg="No one owns our local resources!")
             self.claim_locals(keys, "nobody held it")
 
+    def recover(self, keys: Iterable[str], why: str) -> None:
+        """Groups that keep failing here stay here (``why``): those still running here get
+        Recover (restart in place); none of them is moving any longer."""
+        for key in sorted(keys):
+            self.memory.moving.discard(key)
+            if self.runs_here(key):
+                log.critical(
+                    "monitor_cannot_move",
+                    group=key,
+                    reason=why,
+                    msg=f"Resource group {key} keeps failing and stays here ({why}): "
+                    "restarting it here",
+                )
+                self.emit(Recover(key))
+        if not self.memory.moving:
+            self.timers.move_at = None
+
     # ------------------------------------------------------------------ queries
+
+    def runs_here(self, key: str) -> bool:
+        """The group is running here and meant to."""
+        rec = self.records[key]
+        return rec.want and rec.state == GroupState.RUNNING
 
     def claimed(self, key: str) -> bool:
         """We hold the group or are about to: the peer must not start it."""
