@@ -25,6 +25,7 @@ import hacore.membership.effects as me
 from hacore.api import (
     ClusterMessage,
     GroupChanged,
+    GroupState,
     HacoreError,
     MediumConfig,
     NodeStatusChanged,
@@ -40,6 +41,7 @@ from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics, MetricsServer
+from hacore.monitor import monitors_for
 from hacore.plugins import PluginRegistry, trace_call
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
@@ -128,6 +130,7 @@ class Node:
             environment=self._script_environment(),
             observe=self.metrics.resource_action,
         )
+        self.monitors = monitors_for(self)
         self.metrics.generation(self.generation)
         self.metrics.set_last_heard_source(self._last_heard_ages)
 
@@ -186,6 +189,7 @@ class Node:
             if await self._shutdown():
                 break
             self._stop.clear()  # a group could not be stopped: staying up is safer
+        self.monitors.close()
         await control.stop()
         await self.events.close()
         if metrics_server is not None:
@@ -399,6 +403,8 @@ class Node:
                     self._spawn(self._run_group(key, "release", self.resources.release))
                 case fa.Announce(key=key):
                     self._spawn(self.resources.announce(key))
+                case fa.Recover(key=key):
+                    self.monitors.recover(key)
                 case fa.GroupChanged(event=event):
                     self._group_changed(event)
                 case fa.OperationDone(op="shutdown", ok=False):
@@ -421,6 +427,7 @@ class Node:
             event.group, event.holder, self.failover.local_state(event.group), event.reason
         )
         self.metrics.group_state(here.group, here.holder, here.state)
+        self.monitors.sync(here.group, here.state == GroupState.RUNNING)
         self.events.publish(here)
         self._call_observers("hacore_on_group_change", event=here)
 

@@ -1,9 +1,9 @@
 """Re-reading /etc/ha.d in a running daemon (SIGHUP, ``hactl reload``; Heartbeat's
 ``heartbeat -r``): what can change live and what needs a restart.
 
-Auth keys, logging and apiauth apply at once. Nodes, media, timings and groups shape the
-running engines: a change to them is reported and the old ones stay in force, so a reload
-can never drop a link or a group under the cluster.
+Auth keys, logging and apiauth apply at once. Nodes, media, timings, groups and monitors
+shape the running engines: a change to them is reported and the old ones stay in force, so
+a reload can never drop a link or a group under the cluster.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("hacore.node")
 
-RESTART_NEEDED = "nodes, media, timings or resource groups changed: restart hacored to apply them"
+RESTART_NEEDED = (
+    "nodes, media, timings, resource groups or monitors changed: restart hacored to apply them"
+)
 
 
 def reload_config(node: Node) -> list[str]:
@@ -55,4 +57,5 @@ def _structure(config: ClusterConfig) -> tuple[object, ...]:
         (hacf.keepalive_ms, hacf.deadtime_ms, hacf.warntime_ms, hacf.initdead_ms),
         (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
         tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
+        tuple((m.group, m.index, m.settings) for m in config.monitors),
     )

@@ -259,15 +259,15 @@ class ResourceManager:
             return None
         return CheckResult(result, reason, time.monotonic() - started)
 
-    async def restart(self, key: str, index: int) -> bool:
+    async def restart(self, key: str, index: int) -> bool | None:
         """Stop the resource at ``index`` and the ones after it (right to left), start
-        them again (left to right, status first). False when a stop or start failed, or
-        the group no longer runs here (then nothing is touched)."""
+        them again (left to right, status first). False when a stop or start failed;
+        None when the group no longer runs here (nothing is touched)."""
         group = self._group(key)
         async with self._operation(group):
             if group.state != GroupState.RUNNING:
                 log.info("restart_skipped", group=key, state=str(group.state))
-                return False
+                return None
             tail = group.agents[index:]
             log.warning(
                 "resource_restart",

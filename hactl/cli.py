@@ -117,6 +117,22 @@ async def cmd_reload(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
     return Exit.OK
 
 
+async def cmd_cleanup(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    async with endpoint.channel() as channel:
+        try:
+            reply: pb.CleanupResponse = await stub(channel).Cleanup(
+                pb.CleanupRequest(resource=options.resource),
+                timeout=options.timeout or READ_TIMEOUT,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise rpc_failure(exc, endpoint, "cleanup") from None
+    if options.json:
+        _json(render.cleanup_json(reply))
+    else:
+        _out(render.cleanup_text(reply, options.resource))
+    return Exit.OK
+
+
 def _move_command(verb: str) -> Command:
     async def run(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
         scope = options.scope
@@ -184,6 +200,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "standby": (_move_command("standby"), "give resource groups to the peer (hb_standby)"),
     "takeover": (_move_command("takeover"), "take resource groups from the peer (hb_takeover)"),
     "reload": (cmd_reload, "re-read the configuration (heartbeat -r)"),
+    "cleanup": (cmd_cleanup, "reset fail counts of monitored resources on this node"),
 }
 
 
@@ -235,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "events":
             sub.add_argument("--count", type=int, default=0, help="exit after N events")
+        if name == "cleanup":
+            sub.add_argument(
+                "resource",
+                nargs="?",
+                default="",
+                help="a resource as haresources names it (default: every resource)",
+            )
     return parser
 
 

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import hacore.failover.actions as fa
+from hacore import monitor
 from hacore.api import Scope
 from hacore.config.model import ApiAuth
 from hacore.control.events import Subscription
-from hacore.control.model import ClusterView, OperationFailed, OperationRefused
+from hacore.control.model import Cleaned, ClusterView, OperationFailed, OperationRefused
 from hacore.control.view import build_view
 from hacore.reload import reload_config
 
@@ -41,6 +42,9 @@ class ControlAdapter:
     async def takeover(self, scope: Scope) -> ClusterView:
         node = self._node
         return await self._operation("takeover", node.failover.request_takeover(scope, node.now()))
+
+    async def cleanup(self, resource: str) -> tuple[list[Cleaned], ClusterView]:
+        return monitor.cleanup(self._node, resource), self.snapshot()
 
     async def reload(self) -> list[str]:
         return reload_config(self._node)
