@@ -177,7 +177,7 @@ class Metrics:
             registry=r,
         )
         self._fail_count = Gauge(
-            "hacore_resource_fail_count",
+            "hacore_resource_failcount",
             "Monitor failures of the resource on this node since start or hactl cleanup.",
             ["group", "resource"],
             registry=r,
@@ -251,6 +251,17 @@ class Metrics:
     def resource_action(self, action: str, resource: str, seconds: float, ok: bool) -> None:
         result = "success" if ok else "failure"
         self._child(self._resource_action, action, resource, result).observe(seconds)
+
+    def monitor_defined(self, group: str, resource: str) -> None:
+        """Create a monitored resource's series at 0, so that ``increase()`` sees its first
+        failure and dashboards show it before anything happens."""
+        self._child(self._monitor_checks, group, resource)
+        for result in ("not_running", "error", "timeout"):
+            self._child(self._monitor_failures, group, resource, result)
+        for outcome in ("success", "failure"):
+            self._child(self._restarts, group, resource, outcome)
+        self.fail_count(group, resource, 0)
+        self.group_failed_here(group, False)
 
     def monitor_check(self, group: str, resource: str, result: str, seconds: float) -> None:
         """One monitor check and its result (``ok``, ``not running``, ``error``, ``timeout``)."""

@@ -276,8 +276,7 @@ def monitors_for(node: Node) -> Monitors:
         node.metrics.group_failed_here(key, failed_here)
 
     for monitor in node.config.monitors:
-        node.metrics.fail_count(monitor.group, monitor.resource, 0)
-        node.metrics.group_failed_here(monitor.group, False)
+        node.metrics.monitor_defined(monitor.group, monitor.resource)
     return Monitors(
         node.config.monitors, node.resources, node.metrics, node.events.publish, give_up
     )

@@ -382,7 +382,11 @@ WHOLE_LINE: dict[str, Callable[[DirectiveReader, str], None]] = {
     "apiauth": _apiauth,
     "respawn": _respawn,
     "failfast": _failfast,
-    "monitor": _monitor,  # hacore extension, listed in hacf.EXTENSION_DIRECTIVES
+}
+
+# hacore extensions that take the whole line (listed in hacf.EXTENSION_DIRECTIVES too).
+EXTENSION_LINES: dict[str, Callable[[DirectiveReader, str], None]] = {
+    "monitor": _monitor,
 }
 
 # Heartbeat's parameter table (record_value TRUE), and crm's alias.

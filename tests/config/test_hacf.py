@@ -560,7 +560,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert cf.warnings == []
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
-        "metrics_listen", "log_format",
+        "metrics_listen", "log_format", "monitor",
     }  # fmt: skip
 
 

@@ -50,6 +50,12 @@ def populated(local: str = "node1") -> Metrics:
     m.resource_action("stop", "IPaddr::10.0.0.60", 7.0, ok=False)
     m.failover("IPaddr::10.0.0.60", "node1", "node2", "standby")
     m.failover("IPaddr::10.0.0.61", None, "node1", "initial")
+    m.monitor_defined("IPaddr::10.0.0.60", "httpd")
+    m.monitor_check("IPaddr::10.0.0.60", "httpd", "ok", 0.03)
+    m.monitor_check("IPaddr::10.0.0.60", "httpd", "not running", 0.02)
+    m.resource_restart("IPaddr::10.0.0.60", "httpd", ok=True)
+    m.fail_count("IPaddr::10.0.0.60", "httpd", 1)
+    m.group_failed_here("IPaddr::10.0.0.60", True)
     m.generation(12)
     m.set_last_heard_source(lambda: {"node2": 0.5, "10.0.0.2": None})
     return m
