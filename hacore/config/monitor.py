@@ -76,7 +76,7 @@ def read_monitor_line(rest: str, where: SourceLocation | None = None) -> Monitor
     """Parse what follows ``monitor``; ConfigError says what is wrong (the reader adds
     the line)."""
     words = [word for word in _WORDS.split(rest) if word]
-    if not words or "=" in words[0]:
+    if not words or words[0].partition("=")[0] in _OPTIONS:
         raise ConfigError(f"monitor needs a resource as named in haresources (usage: {USAGE})")
     resource, options = words[0], words[1:]
     seen: dict[str, str] = {}
