@@ -66,6 +66,15 @@ class Rig:
         path.unlink(missing_ok=True)
         return lines
 
+    async def sleeper(self, name: str) -> int:
+        """The pid of the ``sleep`` a hanging status of ``name`` started (once written)."""
+        path = self.state / f"{name}.sleeper"
+        deadline = time.monotonic() + 10
+        while not (path.exists() and path.read_text().strip().isdigit()):
+            assert time.monotonic() < deadline, f"{name}'s status never hung"
+            await asyncio.sleep(0.02)
+        return int(path.read_text())
+
     def flag(self, name: str, present: bool = True) -> None:
         path = self.state / name
         if present:
@@ -94,7 +103,7 @@ async def test_check_that_hangs_is_killed_at_its_timeout(tmp_path: Path) -> None
     result = await rig.manager.check(KEY, 0, timeout=0.5)
     assert result is not None and result.result == "timeout"
     assert result.reason == "check timed out after 0.5s (killed)"
-    sleeper = int((rig.state / "alpha.sleeper").read_text())
+    sleeper = await rig.sleeper("alpha")
     deadline = time.monotonic() + 5
     while process_start_time(sleeper) is not None and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
@@ -110,8 +119,7 @@ async def test_check_overlapping_an_operation_proves_nothing(tmp_path: Path) -> 
     rig.flag("alpha.hang", present=False)
     # a restart runs meanwhile (stop, status, start): the check's answer is discarded
     await rig.manager.restart(KEY, 0)
-    sleeper = int((rig.state / "alpha.sleeper").read_text())
-    os.kill(sleeper, signal.SIGTERM)
+    os.kill(await rig.sleeper("alpha"), signal.SIGTERM)
     assert await check is None
 
 
@@ -281,8 +289,7 @@ async def test_loop_stops_with_its_group_and_kills_the_check_in_flight(tmp_path:
     assert await rig.manager.acquire(KEY)
     rig.flag("alpha.hang")
     loop.monitors.sync(KEY, running_here=True)
-    await loop.until("the hanging check", lambda: (rig.state / "alpha.sleeper").exists())
-    sleeper = int((rig.state / "alpha.sleeper").read_text())
+    sleeper = await rig.sleeper("alpha")
     loop.monitors.sync(KEY, running_here=False)
     await loop.until("the check killed", lambda: process_start_time(sleeper) is None)
     assert not loop.monitors.views(KEY, 0.0)[0].active
