@@ -200,10 +200,14 @@ class RulesBase:
 
     def send_report(self, msg: Message) -> None:
         """Send a ``resource`` report and post ``own_resource``: Heartbeat processes its
-        own copy of every report it sends, and a starting node moves on by it."""
+        own copy of every report it sends, and a starting node moves on by it. A hacore
+        peer also learns which groups keep failing here (``hacore_failed``); a Heartbeat
+        peer gets Heartbeat's message, field for field."""
         if msg.type != "resource":
             raise ValueError(f"not a resource report: {msg.type}")
-        self._out.append(SendMessage(messages.add_failed(msg, self.memory.failed_here)))
+        if self.peer_is_hacore():
+            messages.add_failed(msg, self.memory.failed_here)
+        self._out.append(SendMessage(msg))
         self.post(Ctx("own_resource"))
 
     def send_holdings(self, *, stable: bool) -> None:
@@ -246,19 +250,30 @@ class RulesBase:
     def adopt_our_orphans(self) -> None:
         """Start our local groups nobody holds, except those that just failed to start here,
         those we gave away by standby (the operator wanted them off this node) and those
-        whose monitoring gave up here (until a cleanup)."""
+        whose monitoring gave up here: those are offered to a peer that may run them."""
         memory = self.memory
-        keys = [
+        orphans = [
             key
             for key, rec in self.records.items()
-            if rec.local
-            and not self.claimed(key)
-            and not self.peer_has(key)
-            and key not in memory.failed_starts | memory.given_away | memory.failed_here
+            if rec.local and not self.claimed(key) and not self.peer_has(key)
         ]
+        keys = [k for k in orphans if k not in memory.failed_starts | memory.given_away]
+        self._offer_failing([k for k in keys if k in memory.failed_here])
+        keys = [k for k in keys if k not in memory.failed_here]
         if keys:
             log.warning("adopt_orphans", groups=keys, msg="No one owns our local resources!")
             self.claim_locals(keys, "nobody held it")
+
+    def _offer_failing(self, keys: list[str]) -> None:
+        """Orphans that keep failing here go to a peer that may run them (an offer, as for
+        a failed start), rather than staying down until a cleanup."""
+        keys = [key for key in keys if key not in self.peer.failed and not self.is_alone()]
+        idle = self.standby == StandbyState.NOT and self.timers.offer_at is None
+        if keys and idle and self.offer_hold == Hold.NONE:  # one offer at a time
+            for key in keys:
+                self.offer_hold |= self.category(key)
+            log.warning("offer_group", groups=keys, peer=self.peer.name, reason="failing here")
+            self.timers.offer_at = self.now
 
     def recover(self, keys: Iterable[str], why: str) -> None:
         """Groups that keep failing here stay here (``why``): those still running here get

@@ -266,12 +266,18 @@ class StandbyRules(RulesBase):
             self.timers.failback_at = self.now + RETRY_S
         elif self.sb.origin == "monitor":
             self.recover(list(self.memory.moving), text)
+        elif self.sb.origin == "offer" and any(
+            not self.claimed(key) and not self.peer_has(key) for key in self.keys_in(self.sb.hold)
+        ):  # the peer was busy: groups nobody runs are offered again
+            self.offer_hold |= self.sb.hold
+            self.timers.offer_at = self.now + RETRY_S
 
     @action
     def standby_timed_out(self, ctx: Ctx, arg: str) -> None:
         """log `No reply to standby request.  Standby request cancelled.`, the peer counts
-        as stable again, the operation fails; send our holdings so a peer that acts on the
-        request late drops it"""
+        as stable again, the operation fails (an offer of groups nobody runs is made again
+        in 1 s; a monitor move restarts its groups here); send our holdings so a peer that
+        acts on the request late drops it"""
         text = "No reply to standby request.  Standby request cancelled."
         log.warning("standby_timeout", msg=text)
         self.peer.stable = True
