@@ -106,10 +106,12 @@ def test_apache_crashing_once_too_often_moves_the_group_to_the_peer(
     lab = apache_lab(lab_factory, tmp_path, MONITOR)
     lab.start()
     lab.wait_serving("node1", timeout=15)
+    wait_for(lambda: monitor_of(lab, "node1")["last_result"] == "ok", 5, "a first check")
     prober = lab.watch()
-    for _ in range(2):  # restarts=2: two crashes are restarted in place
+    for restarts in (1, 2):  # restarts=2: two crashes are restarted in place
         crash_apache(lab, "node1")
-        lab.wait_serving("node1", timeout=20)
+        wait_for(lambda n=restarts: monitor_of(lab, "node1")["restarts"] == n, 20, "a restart")
+        lab.wait_serving("node1", timeout=5)
     crashed = crash_apache(lab, "node1")
     lab.wait_serving("node2", timeout=30)
     time.sleep(0.5)
