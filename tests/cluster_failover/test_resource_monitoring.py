@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from failover_helpers import hactl, template, wait_for
+from prometheus_client.parser import text_string_to_metric_families
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
+from halab.topology import node_addrs
 from halab.watcher import format_timeline, longest_gap, time_to, timeline
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
@@ -64,6 +66,25 @@ def failed_on(lab: Lab, node: str) -> list[str]:
     return list(group["failed_on"])
 
 
+METRICS = "metrics_listen 0.0.0.0:9100"
+
+
+def metric(lab: Lab, node: str, name: str, **labels: str) -> float:
+    """A sample of ``node``'s /metrics, scraped from the client namespace as Prometheus
+    would (the sum over the samples whose labels include ``labels``)."""
+    (addr,) = [a for a in node_addrs(lab.names) if a.name == node]
+    with lab.net.connect("client", (addr.lan_ip, 9100), timeout=2.0) as sock:
+        sock.settimeout(2.0)
+        sock.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+        body = b"".join(iter(lambda: sock.recv(65536), b"")).partition(b"\r\n\r\n")[2]
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
+
+
 def crash_apache(lab: Lab, node: str) -> float:
     """SIGKILL Apache on ``node``; returns when the client no longer gets an answer."""
     lab.kill_service(node)
@@ -103,7 +124,7 @@ def test_killed_apache_is_restarted_in_place_and_the_vip_stays(
 def test_apache_crashing_once_too_often_moves_the_group_to_the_peer(
     lab_factory: LabFactory, tmp_path: Path
 ) -> None:
-    lab = apache_lab(lab_factory, tmp_path, MONITOR)
+    lab = apache_lab(lab_factory, tmp_path, MONITOR, METRICS)
     lab.start()
     lab.wait_serving("node1", timeout=15)
     wait_for(lambda: monitor_of(lab, "node1")["last_result"] == "ok", 5, "a first check")
@@ -127,6 +148,15 @@ def test_apache_crashing_once_too_often_moves_the_group_to_the_peer(
     wait_for(lambda: failed_on(lab, "node2") == ["node1"], 5, "node2 to learn it failed on node1")
     assert monitor_of(lab, "node1")["fail_count"] == 3
     assert not monitor_of(lab, "node1")["active"] and monitor_of(lab, "node2")["active"]
+    apache = {"group": GROUP, "resource": "apache2"}
+    failures = "hacore_resource_monitor_failures_total"
+    assert metric(lab, "node1", failures, result="not_running", **apache) == 3
+    assert metric(lab, "node1", failures, result="timeout", **apache) == 0
+    assert metric(lab, "node1", "hacore_resource_restarts_total", result="success") == 2
+    assert metric(lab, "node1", "hacore_resource_failcount", **apache) == 3
+    assert metric(lab, "node1", "hacore_group_failed_here", group=GROUP) == 1
+    assert metric(lab, "node1", "hacore_resource_monitor_checks_total", **apache) >= 4
+    assert metric(lab, "node2", "hacore_group_failed_here", group=GROUP) == 0
     # auto_failback is on, yet node1 does not take it back
     time.sleep(3)
     assert lab.vip_holders() == {"node2"}
@@ -135,6 +165,8 @@ def test_apache_crashing_once_too_often_moves_the_group_to_the_peer(
     assert cleaned == [{"group": GROUP, "resource": "apache2", "fail_count": 3}]
     wait_for(lambda: failed_on(lab, "node2") == [], 5, "node2 to see the cleanup")
     assert failed_on(lab, "node1") == [] and monitor_of(lab, "node1")["fail_count"] == 0
+    assert metric(lab, "node1", "hacore_group_failed_here", group=GROUP) == 0
+    assert metric(lab, "node1", "hacore_resource_failcount", **apache) == 0
 
 
 def test_hanging_check_is_killed_at_its_timeout_and_heartbeats_stay_on_time(
