@@ -55,7 +55,6 @@ class ResourceMonitor:
         metrics: Metrics,
         publish: Publish,
         give_up: GiveUp,
-        wall: Callable[[], float] = time.time,
     ) -> None:
         self.monitor = monitor
         self.health = Health()
@@ -65,7 +64,6 @@ class ResourceMonitor:
         self._metrics = metrics
         self._publish = publish
         self._give_up = give_up
-        self._wall = wall
         self._task: asyncio.Task[None] | None = None
         self._recover = asyncio.Event()
         self._gave_up = False  # handed to the engine, not restarted nor checked ok since
@@ -153,7 +151,7 @@ class ResourceMonitor:
             result = await self._resources.check(self.group, self.monitor.index, timeout)
             if result is None:  # the group changed under the check: it proves nothing
                 continue
-            self.health.checked(self._wall(), result.seconds, result.result)
+            self.health.checked(time.time(), result.seconds, result.result)
             self._metrics.monitor_check(self.group, self.resource, result.result, result.seconds)
             if result.ok:
                 self._gave_up = False
@@ -175,7 +173,7 @@ class ResourceMonitor:
 
     def _failed(self, reason: str) -> None:
         health = self.health
-        health.failed(self._wall(), reason)
+        health.failed(time.time(), reason)
         self._metrics.fail_count(self.group, self.resource, health.fail_count)
         log.error(
             "monitor_failed",
