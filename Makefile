@@ -1,7 +1,9 @@
 # The two Quickstart commands: `make demo` and `make test`. .ci/run calls `make test`.
+# `make install` / `make uninstall`: hacore as a service (scripts/install.sh says how;
+# PREFIX, DESTDIR, SBINDIR, BINDIR, SYSCONFDIR, UNITDIR, PYTHON can be overridden).
 PY ?= python3
 
-.PHONY: deps demo test lint typecheck unit proto bench
+.PHONY: deps demo test lint typecheck unit proto bench install uninstall
 
 deps:
 	./scripts/install-deps.sh
@@ -10,11 +12,11 @@ demo: deps
 	halab demo
 
 lint:
-	$(PY) -m ruff check hacore hactl halab plugins tests bench
-	$(PY) -m ruff format --check hacore hactl halab plugins tests bench
+	$(PY) -m ruff check hacore hactl hbcompat halab plugins tests bench
+	$(PY) -m ruff format --check hacore hactl hbcompat halab plugins tests bench
 
 typecheck:
-	$(PY) -m mypy hacore hactl halab plugins
+	$(PY) -m mypy hacore hactl hbcompat halab plugins
 
 unit:
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -26,3 +28,9 @@ proto:
 
 bench: deps
 	$(PY) -m bench.run_all
+
+install:
+	./scripts/install.sh
+
+uninstall:
+	./scripts/uninstall.sh

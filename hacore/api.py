@@ -13,7 +13,7 @@ import enum
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from hacore.config.timeparse import parse_msec
 
@@ -99,6 +99,14 @@ class Transport(abc.ABC):
     async def stop(self) -> None:
         """Close the medium; idempotent."""
 
+    def preflight(self) -> str | None:
+        """What this machine lacks to open the medium (``interface eth9 does not exist``),
+        or None when nothing is missing. Must not open anything: ``hacored --check`` and
+        the start-up checks call it before the daemon touches anything. A transport that
+        cannot tell keeps this default, and the checks report the medium as not checked.
+        """
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class TransportType:
@@ -107,11 +115,15 @@ class TransportType:
     ``build`` validates the line and returns one transport per link it describes
     (``bcast eth0 eth1`` gives two). It must not open sockets: ``hacored --check``
     calls it too. Bad arguments raise :class:`ConfigError` with the line's location.
+    ``settings`` names the ha.cf settings the medium takes from outside its own line
+    (``udpport``, ``baud``: fields of :class:`MediumConfig`), so ``--check`` can show
+    the values in force for each line without knowing the medium.
     """
 
     keyword: str
     build: Callable[[MediumConfig], Sequence[Transport]]
     description: str = ""
+    settings: tuple[Literal["udpport", "baud"], ...] = ()
 
 
 # --------------------------------------------------------------------------------------
@@ -325,3 +337,54 @@ class HelperType:
     name: str
     run: Callable[[Cluster], Awaitable[None]]
     description: str = ""
+
+
+# --------------------------------------------------------------------------------------
+# Fencing (STONITH)
+
+
+class FenceResult(enum.StrEnum):
+    """Heartbeat's ``stonith`` message results for one reset attempt."""
+
+    OK = "OK"  # the node was reset
+    BADHOST = "badhost"  # this device cannot reset that node
+    BAD = "bad"  # the reset failed (device unreachable, timed out, refused...)
+
+
+@dataclass(frozen=True)
+class FenceRequest:
+    """The STONITH device of one node, as ha.cf configures it.
+
+    ``stonith TYPE FILE`` gives ``file``; ``stonith_host FROM TYPE PARAMS…`` gives
+    ``params`` (the rest of the line, exactly as written). ``timeout`` bounds one reset.
+    """
+
+    type: str
+    params: str = ""
+    file: Path | None = None
+    location: SourceLocation | None = None
+    timeout: float = 120.0
+
+
+class FenceDevice(abc.ABC):
+    """Resets (power-cycles) a node. Knows nothing about membership or resources.
+
+    ``reset`` must return only once the node is known to be down (or the attempt has
+    failed): the groups are taken over as soon as it returns OK. It must never raise for
+    a failed attempt; return BAD (the core retries with back-off) and put the reason in
+    ``last_error``.
+    """
+
+    def __init__(self, request: FenceRequest) -> None:
+        self.request = request
+        self.last_error = ""
+
+    @abc.abstractmethod
+    async def reset(self, node: str) -> FenceResult: ...
+
+    def device_id(self) -> str:
+        """What Heartbeat's ``Resetting node X with [...]`` names (the device type)."""
+        return self.request.type
+
+    def __str__(self) -> str:
+        return self.device_id()

@@ -4,7 +4,9 @@ Errors go to stderr as Heartbeat logs them (``ERROR: ...`` lines ending with
 ``ERROR: Configuration error, heartbeat not started.``) and the exit code is Heartbeat's
 6 (LSB "not configured"). A valid configuration prints a summary an operator can check
 against intent: nodes, media and their links, timings, failback, auth method (never the
-key), resource groups and every warning.
+key), resource groups and every warning. Given the state and run directories (as
+``hacored --check`` gives them), it also runs the start-up checks of
+:mod:`hacore.preflight` for this machine and says what it could not check.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from hacore.config.loader import load_config
 from hacore.config.model import NOT_STARTED, ClusterConfig, ConfigErrors, Respawn
 from hacore.config.monitor import monitor_summary
 from hacore.plugins import PluginError, PluginRegistry, load_plugins
+from hacore.preflight import Finding, Machine, report_problems, start_checks
 
 EXIT_OK = 0
 EXIT_NOT_CONFIGURED = 6
@@ -30,8 +33,12 @@ def run_check(
     registry: PluginRegistry | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    state_dir: Path | None = None,
+    run_dir: Path | None = None,
 ) -> int:
-    """Load plugins (unless ``registry`` is given) and the configuration; 0 or 6."""
+    """Load plugins (unless ``registry`` is given) and the configuration; 0, or 6 for a
+    configuration error (also one that this machine cannot run), 1 for a machine
+    problem (a directory that cannot be written)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
@@ -44,7 +51,27 @@ def run_check(
         err.write(f"ERROR: {exc}\nERROR: {NOT_STARTED}\n")
         return EXIT_NOT_CONFIGURED
     out.write(format_summary(config, registry))
-    return EXIT_OK
+    if state_dir is None or run_dir is None:
+        return EXIT_OK
+    findings = start_checks(
+        config,
+        registry,
+        state_dir=state_dir,
+        run_dir=run_dir,
+        machine=Machine.for_check(config),
+    )
+    out.write(format_findings(findings))
+    return report_problems(findings, err)
+
+
+def format_findings(findings: list[Finding]) -> str:
+    """The start-up checks that passed or could not run (problems go to stderr)."""
+    words = {"ok": "ok", "unchecked": "not checked"}
+    lines = [f"  {words[f.kind]}: {f.text}" for f in findings if not f.problem]
+    problems = sum(f.problem for f in findings)
+    if problems:
+        lines.append(f"  ERROR: {problems} problem(s), listed on stderr")
+    return "Start-up checks on this machine:\n" + "".join(f"{line}\n" for line in lines)
 
 
 def format_summary(config: ClusterConfig, registry: PluginRegistry | None = None) -> str:
@@ -103,10 +130,8 @@ def _media(config: ClusterConfig, registry: PluginRegistry | None) -> list[str]:
             except Exception as exc:
                 links = [f"<cannot build: {exc}>"]
             text += f"  (links: {', '.join(links)})"
-        if medium.keyword in ("ucast", "bcast"):
-            text += f"  [udpport {medium.udpport}]"
-        elif medium.keyword == "serial":
-            text += f"  [baud {medium.baud}]"
+        for setting in transport.settings if transport is not None else ():
+            text += f"  [{setting} {getattr(medium, setting)}]"
         lines.append(text)
     return lines or ["none"]
 

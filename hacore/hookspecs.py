@@ -20,10 +20,15 @@ type, a helper) are an error naming both, never a silent override.
 
 Set ``HACORE_TRACE_PLUGINS=1`` to log every hook call with its arguments and results.
 
-Registration hooks (``*_types``) are called once at start-up and on reload. Observer
-hooks (``hacore_on_*``) are called from the daemon's event loop: they must return
+Registration hooks (``*_types``, ``hacore_auth_methods``) are called once, when the
+plugins are loaded at start-up; a reload re-reads the configuration with the plugins
+already loaded. ``hacore_resolve_resource`` and ``hacore_fence_device`` are called
+whenever the configuration is read.
+Observer hooks (``hacore_on_*``) are called from the daemon's event loop: they must return
 quickly and never block; an exception in an observer is logged and does not stop the
-daemon. Types used here live in :mod:`hacore.api`.
+daemon. Implementations run in pluggy's order (``tryfirst``/``trylast`` honoured); hook
+wrappers are refused at load, because the core calls each implementation on its own.
+Types used here live in :mod:`hacore.api`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from hacore.api import (
     AuthMethod,
     Cluster,
     ClusterMessage,
+    FenceDevice,
+    FenceRequest,
     GroupChanged,
     HelperType,
     LinkStatusChanged,
@@ -94,6 +101,18 @@ def hacore_resolve_resource(request: ResourceRequest) -> ResourceAgent | None:
     This is how scripts are found the way Heartbeat finds them: a script in
     ``<config dir>/resource.d/`` first, then an LSB init script in
     ``request.init_dir``. The first non-None result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def hacore_fence_device(request: FenceRequest) -> FenceDevice | None:
+    """Build the STONITH device for ha.cf's ``stonith``/``stonith_host`` line, or None.
+
+    ``request.type`` is the line's TYPE word: a cluster-glue type (``external/ipmi``,
+    ``null``...), a fence agent (``fence_ipmilan``...), or a plugin's own name. A plugin
+    that does not know the type returns None; one that knows it but finds the
+    parameters wrong raises ``ConfigError``. It must not contact the device
+    (``hacored --check`` calls it too). The first non-None result wins.
     """
 
 

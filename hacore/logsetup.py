@@ -3,7 +3,8 @@
 structlog renders through the standard library so syslog, files and stderr share one
 pipeline. Lines put Heartbeat's own wording first (operators and their scripts grep
 for it), then the stable event name and context: ``... WARN: Late heartbeat: Node
-node2: interval 4560 ms [late_heartbeat node=node2 interval_ms=4560]``.
+node2: interval 4560 ms [late_heartbeat node=node2 interval_ms=4560]``. The handlers
+(:mod:`hacore.loghandlers`) follow logrotate and survive odd text and failing disks.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
+
+from hacore.loghandlers import LogFile, SafeFormatter, Stderr, Syslog
 
 if TYPE_CHECKING:
     from hacore.config.model import ClusterConfig
@@ -58,12 +60,16 @@ def configure(
 ) -> None:
     """Route every hacore log event to the destinations ha.cf names.
 
-    Idempotent: a reload calls it again with the new settings.
+    Idempotent: a reload calls it again with the new settings (and so reopens the
+    files). Never raises for a file that cannot be opened: that file is reported once on
+    stderr when its first line is dropped (the start-up checks refuse such a file first).
     """
     renderer: Any = structlog.processors.JSONRenderer() if log_format == "json" else _render_text
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.add_log_level],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    formatter = SafeFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_log_level],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
     )
     root = logging.getLogger("hacore")
     for handler in list(root.handlers):
@@ -79,15 +85,14 @@ def configure(
         root.addHandler(handler)
 
     if stderr:
-        attach(logging.StreamHandler(sys.stderr), info_level)
+        attach(Stderr(), info_level)
     if logfile is not None:
-        attach(logging.FileHandler(logfile), info_level)
+        attach(LogFile(logfile, node), info_level)
     if debugfile is not None:
-        attach(logging.FileHandler(debugfile), logging.DEBUG)
+        attach(LogFile(debugfile, node), logging.DEBUG)
     if logfacility and logfacility != "none" and logfacility in _FACILITIES:
         address = "/dev/log" if Path("/dev/log").exists() else ("localhost", 514)
-        syslog = logging.handlers.SysLogHandler(address=address, facility=_FACILITIES[logfacility])
-        attach(syslog, info_level)
+        attach(Syslog(address, _FACILITIES[logfacility]), info_level)
 
     structlog.configure(
         processors=[

@@ -1,4 +1,4 @@
-"""Prometheus metrics of one hacore node, and the HTTP endpoint that serves them.
+"""Prometheus metrics of one hacore node (served by :mod:`hacore.metrics_server`).
 
 Everything lives on a private :class:`CollectorRegistry` (never the process-global
 one), so several daemons in one test process do not mix their numbers. The methods
@@ -9,15 +9,16 @@ State gauges are enum-style (``hacore_node_status{node,status}`` is 1 for the
 current status word and 0 for the others), which keeps PromQL simple
 (``hacore_node_status{status="dead"} == 1``) and lets Grafana show the word.
 
-The endpoint is off unless ha.cf says ``metrics_listen ADDR:PORT``; it is a small
-asyncio HTTP server on the daemon's loop rather than prometheus-client's threaded
-one.
+The endpoint is off unless ha.cf says ``metrics_listen ADDR:PORT``. It renders from
+its own threads; everything here is safe for that (prometheus-client's metrics lock
+themselves), and the one value computed from the daemon's state at scrape time, the
+heartbeat ages, is computed on the daemon's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import concurrent.futures
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -29,22 +30,26 @@ from prometheus_client.registry import Collector
 
 from hacore import __version__
 from hacore.api import GroupState, LinkStatus, NodeStatus
-from hacore.control.addresses import parse_host_port
 
 log = structlog.get_logger("hacore.metrics")
 
+AGES_TIMEOUT_S = 2.0  # a scrape waits this long for a stalled loop, then omits the ages
 RESOURCE_ACTION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 HeartbeatAges = Callable[[], Mapping[str, float | None]]
+FENCE_STATES = ("idle", "waiting", "delaying", "fencing", "retrying", "fenced")
 _HELD_STATES = frozenset(
     {GroupState.STARTING, GroupState.RUNNING, GroupState.STOPPING, GroupState.FAILED}
 )
 
 
 class _HeartbeatAgeCollector(Collector):
-    """Ages are computed at scrape time from the daemon's clocks, not pushed."""
+    """Ages are computed at scrape time from the daemon's clocks, not pushed. The clocks
+    and tables belong to the daemon's loop, so a scrape from the HTTP thread asks the
+    loop for them."""
 
     def __init__(self) -> None:
         self.source: HeartbeatAges | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(
@@ -52,27 +57,53 @@ class _HeartbeatAgeCollector(Collector):
             "Seconds since the last status message from each node (absent if never heard).",
             labels=["node"],
         )
-        if self.source is not None:
-            for node, age in self.source().items():
-                if age is not None:
-                    family.add_metric([node], age)
+        for node, age in self._ages().items():
+            if age is not None:
+                family.add_metric([node], age)
         yield family
+
+    def _ages(self) -> Mapping[str, float | None]:
+        source, loop = self.source, self.loop
+        if source is None:
+            return {}
+        if loop is None or _running_loop() is loop:
+            return source()
+        answer: concurrent.futures.Future[Mapping[str, float | None]] = concurrent.futures.Future()
+
+        def on_loop() -> None:
+            try:
+                answer.set_result(source())
+            except Exception as exc:
+                answer.set_exception(exc)
+
+        try:
+            loop.call_soon_threadsafe(on_loop)
+            return answer.result(timeout=AGES_TIMEOUT_S)
+        except (RuntimeError, TimeoutError):  # loop closed, or stalled: no ages this time
+            return {}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class Metrics:
     """The daemon's metrics. ``local_node`` links are not exported: Heartbeat never
     refreshes a node's own links, so they always read dead and would only alert."""
 
-    def __init__(self, local_node: str, version: str = __version__) -> None:
+    def __init__(self, local_node: str, version: str = __version__, cluster: str = "") -> None:
         self.local_node = local_node
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         Gauge(
             "hacore_info",
-            "Constant 1; labels name the local node and the version.",
-            ["node", "version"],
+            "Constant 1; labels name the local node, the version and the cluster.",
+            ["node", "version", "cluster"],
             registry=r,
-        ).labels(local_node, version).set(1)
+        ).labels(local_node, version, cluster or local_node).set(1)
         self._hb_sent = Counter(
             "hacore_heartbeats_sent",
             "Status (heartbeat) messages sent, per link.",
@@ -191,6 +222,42 @@ class Metrics:
         self._generation = Gauge(
             "hacore_generation", "This node's heartbeat generation (hg).", registry=r
         )
+        self._fence_attempts = Counter(
+            "hacore_fence_attempts",
+            "STONITH reset attempts against each node, by result (OK, bad, badhost).",
+            ["node", "result"],
+            registry=r,
+        )
+        self._fence_state = Gauge(
+            "hacore_fence_state",
+            "1 for each peer's current fencing state (idle, waiting, delaying, fencing, "
+            "retrying, fenced), 0 for the others.",
+            ["node", "state"],
+            registry=r,
+        )
+        self._fencing_device = Gauge(
+            "hacore_fencing_configured",
+            "1 with the STONITH device this node fences with; 0 without a device.",
+            ["device"],
+            registry=r,
+        )
+        self._self_fences = Counter(
+            "hacore_self_fences", "Times this node fenced itself (failfast).", registry=r
+        )
+        self._watchdog_open = Gauge(
+            "hacore_watchdog_open", "1 while the watchdog device is open (armed).", registry=r
+        )
+        self._watchdog_feeds = Counter(
+            "hacore_watchdog_feeds", "Writes to the watchdog device.", registry=r
+        )
+        self._tiebreaker = Gauge(
+            "hacore_tiebreaker_reachable",
+            "1 when the tiebreaker answered at the last check, 0 when not.",
+            registry=r,
+        )
+        self._realtime = Gauge(
+            "hacore_realtime", "1 when the daemon runs with SCHED_RR (ha.cf realtime).", registry=r
+        )
         self._ages = _HeartbeatAgeCollector()
         r.register(self._ages)
         self._children: dict[tuple[Any, ...], Any] = {}
@@ -283,89 +350,44 @@ class Metrics:
     def failover(self, group: str, from_node: str | None, to_node: str | None, reason: str) -> None:
         self._child(self._failovers, group, from_node or "", to_node or "", reason).inc()
 
+    def fence_attempt(self, node: str, result: str) -> None:
+        self._child(self._fence_attempts, node, result).inc()
+
+    def fence_state(self, node: str, state: str) -> None:
+        for word in FENCE_STATES:
+            self._child(self._fence_state, node, word).set(1 if word == state else 0)
+
+    def fencing_configured(self, device: str | None) -> None:
+        self._fencing_device.labels(device or "").set(1 if device else 0)
+
+    def self_fenced(self) -> None:
+        self._self_fences.inc()
+
+    def watchdog_open(self, is_open: bool) -> None:
+        self._watchdog_open.set(1 if is_open else 0)
+
+    def watchdog_fed(self, is_open: bool) -> None:
+        if is_open:
+            self._watchdog_feeds.inc()
+        else:
+            self._watchdog_open.set(0)
+
+    def tiebreaker(self, reachable: bool) -> None:
+        self._tiebreaker.set(1 if reachable else 0)
+
+    def realtime(self, on: bool) -> None:
+        self._realtime.set(1 if on else 0)
+
     def generation(self, value: int) -> None:
         self._generation.set(value)
 
     def set_last_heard_source(self, source: HeartbeatAges) -> None:
-        """``source()`` returns node → seconds since its last status (None: never)."""
+        """``source()`` returns node → seconds since its last status (None: never); when
+        set from a running loop, scrapes from other threads call it on that loop."""
         self._ages.source = source
+        self._ages.loop = _running_loop()
 
     def render(self, accept: str = "") -> tuple[bytes, str]:
         """The exposition body and its content type, negotiated from ``Accept``."""
         encoder, content_type = choose_encoder(accept)
         return encoder(self.registry), content_type
-
-
-class MetricsServer:
-    """``GET /metrics`` over HTTP/1.1 on the daemon's loop (one request per connection)."""
-
-    _MAX_HEAD = 8192
-    _READ_TIMEOUT = 10.0
-
-    def __init__(self, metrics: Metrics, listen: str) -> None:
-        self._metrics = metrics
-        self._host, self._port = parse_host_port(listen, "metrics_listen")
-        self._server: asyncio.Server | None = None
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful with ``metrics_listen 127.0.0.1:0``)."""
-        if self._server is None:
-            return self._port
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self._host, self._port)
-        log.info("metrics_listening", address=self._host, port=self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=self._READ_TIMEOUT)
-            status, headers, body = self._respond(head)
-            writer.write(_response(status, headers, body, with_body=not head.startswith(b"HEAD ")))
-            await writer.drain()
-        except (asyncio.LimitOverrunError, asyncio.IncompleteReadError, TimeoutError):
-            pass
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-
-    def _respond(self, head: bytes) -> tuple[str, dict[str, str], bytes]:
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split()
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            return "400 Bad Request", {}, b"bad request\n"
-        method, target = parts[0], parts[1].split("?", 1)[0]
-        if method not in ("GET", "HEAD"):
-            return "405 Method Not Allowed", {"Allow": "GET, HEAD"}, b"method not allowed\n"
-        if target == "/":
-            page = b'<html><body><a href="/metrics">hacore metrics</a></body></html>\n'
-            return "200 OK", {"Content-Type": "text/html"}, page
-        if target != "/metrics":
-            return "404 Not Found", {}, b"not found\n"
-        accept = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in lines[1:]
-                if line.lower().startswith("accept:")
-            ),
-            "",
-        )
-        body, content_type = self._metrics.render(accept)
-        return "200 OK", {"Content-Type": content_type}, body
-
-
-def _response(status: str, headers: dict[str, str], body: bytes, *, with_body: bool) -> bytes:
-    lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    return head + body if with_body else head

@@ -24,29 +24,39 @@ import hacore.failover.actions as fa
 import hacore.membership.effects as me
 from hacore.api import (
     ClusterMessage,
+    FenceResult,
     GroupChanged,
     GroupState,
     HacoreError,
     MediumConfig,
+    NodeStatus,
     NodeStatusChanged,
     Transport,
 )
 from hacore.cluster import ClusterHandle
 from hacore.config.model import ClusterConfig
+from hacore.control import clients
 from hacore.control.adapter import ControlAdapter
 from hacore.control.events import EventHub
+from hacore.control.fifo import FifoReader, ScriptRequests
 from hacore.control.model import FailoverEvent
 from hacore.control.server import ControlServer
 from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
+from hacore.fencing import Fencer, FenceTarget, resolve_device
+from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
+from hacore.fencing.realtime import make_realtime
+from hacore.fencing.watchdog import Watchdog
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
-from hacore.metrics import Metrics, MetricsServer
+from hacore.metrics import Metrics
+from hacore.metrics_server import MetricsServer, MetricsTls
 from hacore.monitor import monitors_for
-from hacore.plugins import PluginRegistry, trace_call
+from hacore.plugins import PluginRegistry, call_observers
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
 from hacore.resources import ResourceManager
 from hacore.respawn import Supervisor
+from hacore.sdnotify import Notifier
 from hacore.wire.message import Message
 from hacore.wire.signing import PacketRejected, PacketSigner
 
@@ -54,20 +64,29 @@ log = structlog.get_logger("hacore.node")
 
 TICK_MAX_S = 0.1
 SHUTDOWN_TIMEOUT_S = 120.0
+SELF_FENCE_STOP_S = 10.0  # failfast: how long the groups get to stop before we go
+EXIT_SELF_FENCED = 100  # Heartbeat's emergency shutdown exit code
 
 
 class Node:
     """The daemon's runtime for one node; ``run()`` returns the process exit code."""
 
     def __init__(
-        self, config: ClusterConfig, registry: PluginRegistry, *, state_dir: Path, run_dir: Path
+        self,
+        config: ClusterConfig,
+        registry: PluginRegistry,
+        *,
+        state_dir: Path,
+        run_dir: Path,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
+        self.notifier = notifier or Notifier(None)
         self.registry = registry
         self.state_dir = state_dir
         self.run_dir = run_dir
         self.events = EventHub()
-        self.metrics = Metrics(config.local_node)
+        self.metrics = Metrics(config.local_node, cluster=config.hacf.cluster)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
         self._shutdown_ready = asyncio.Event()
@@ -78,6 +97,12 @@ class Node:
         self.group_since: dict[str, float] = {}
         self._holders: dict[str, str | None] = {}
         self._drop_warnings = DropWarnings()
+        self._withheld: dict[str, NodeStatusChanged] = {}  # deaths the fencer holds back
+        self._stopping = False
+        self._self_fencing = False
+        self._silent = False  # self-fencing: no more heartbeats
+        self.realtime = False
+        self.watchdog: Watchdog | None = None
         self.control = ControlAdapter(self)
         self.cluster = ClusterHandle(self, self.control)
 
@@ -133,6 +158,26 @@ class Node:
         self.monitors = monitors_for(self)
         self.metrics.generation(self.generation)
         self.metrics.set_last_heard_source(self._last_heard_ages)
+        self._build_fencing()
+
+    def _build_fencing(self) -> None:
+        hacf = self.config.hacf
+        line = self.config.stonith
+        device = resolve_device(self.registry, line) if line is not None else None
+        delay_ms = hacf.extensions.fence_delay_ms
+        if delay_ms is None:
+            delay_ms = DEFAULT_FENCE_DELAY_MS
+        tiebreaker = hacf.extensions.tiebreaker if len(hacf.nodes) == 2 else None
+        self.fencer = Fencer(
+            self,
+            device,
+            delay_s=delay_ms / 1000,
+            poll_s=self._tick_period(),
+            tiebreaker=tiebreaker,
+        )
+        self.metrics.fencing_configured(device.device_id() if device else None)
+        if hacf.watchdog is not None:
+            self.watchdog = Watchdog(hacf.watchdog, hacf.deadtime_ms)
 
     def _script_environment(self) -> dict[str, str]:
         """The HA_* variables Heartbeat gives resource scripts (docs/protocol.md §9.5)."""
@@ -172,24 +217,40 @@ class Node:
             "starting",
             msg=f"Configuration validated. Starting hacore (generation {self.generation})",
         )
+        if self.config.hacf.realtime:
+            self.realtime = make_realtime(self.config.hacf.rtprio)
+        self.metrics.realtime(self.realtime)
+        if self.watchdog is not None:
+            self.watchdog.open()
+            self.metrics.watchdog_open(self.watchdog.is_open)
         await self.resources.release_all_stale()
         for transport in self._all_transports():
             await transport.start(self._on_packet)
         control = ControlServer.for_daemon(self.control, self.config.hacf.extensions, self.run_dir)
         await control.start()
+        scripts = ScriptRequests(self.control.standby, self.control.takeover, self.send_message)
+        fifo = FifoReader(self.config.hacf.extensions.fifo, scripts.handle)
+        fifo.start()
         metrics_server: MetricsServer | None = None
-        if self.config.hacf.extensions.metrics_listen:
-            metrics_server = MetricsServer(self.metrics, self.config.hacf.extensions.metrics_listen)
+        extensions = self.config.hacf.extensions
+        if extensions.metrics_listen:
+            metrics_server = MetricsServer(
+                self.metrics, extensions.metrics_listen, MetricsTls.from_extensions(extensions)
+            )
             await metrics_server.start()
         self.node_since[self.config.local_node] = time.time()
         self._spawn(self._status_loop())
         self._spawn(self._tick_loop())
+        self.notifier.ready(self._service_status())
         while True:
             await self._stop.wait()
             if await self._shutdown():
                 break
             self._stop.clear()  # a group could not be stopped: staying up is safer
         self.monitors.close()
+        fifo.stop()
+        await scripts.stop()
+        await self.fencer.stop()
         await control.stop()
         await self.events.close()
         if metrics_server is not None:
@@ -198,16 +259,20 @@ class Node:
             await transport.stop()
         for task in self._tasks:
             task.cancel()
+        if self.watchdog is not None:
+            self.watchdog.close(disarm=True)
         log.info("stopped", msg=f"{self.config.local_node} Heartbeat shutdown complete.")
         return 0
 
     async def _reload_on_signal(self) -> None:
         """SIGHUP (Heartbeat's ``heartbeat -r``): a bad file is reported, nothing changes."""
+        self.notifier.reloading()
         try:
             for note in reload_config(self):
                 log.warning("reload_note", msg=note)
         except HacoreError as exc:
             log.error("reload_refused", msg=f"Configuration not reloaded: {exc}")
+        self.notifier.ready(self._service_status())
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -216,6 +281,8 @@ class Node:
         """Hand everything over, then stop; False when the engine aborted the shutdown
         because a group failed to stop (exiting would leave it running unwatched)."""
         log.info("shutdown", msg=f"Heartbeat shutdown in progress. ({os.getpid()})")
+        self._stopping = True
+        self.notifier.stopping("Stopping: handing the resource groups over")
         self._shutdown_aborted.clear()
         self.apply_failover(self.failover.request_shutdown(self.now()))
         ready = asyncio.ensure_future(self._shutdown_ready.wait())
@@ -230,6 +297,8 @@ class Node:
                 "shutdown_aborted",
                 msg="Shutdown aborted: a resource failed to stop and may still run here",
             )
+            self._stopping = False
+            self.notifier.status("Shutdown aborted: a resource failed to stop (see the log)")
             return False
         if not done:
             log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
@@ -258,6 +327,9 @@ class Node:
         deadline = loop.time()
         while True:
             self._send_status()
+            if self.watchdog is not None:
+                self.watchdog.feed()
+                self.metrics.watchdog_fed(self.watchdog.is_open)
             deadline += period
             delay = deadline - loop.time()
             if delay < 0:  # we were stalled: do not burst to catch up
@@ -278,6 +350,7 @@ class Node:
             now = self.now()
             self._apply_membership(self.membership.tick(now))
             self.apply_failover(self.failover.on_tick(now))
+            self.notifier.watchdog()
 
     # ---- wire -----------------------------------------------------------------------
 
@@ -317,6 +390,8 @@ class Node:
         return self.transports + [t for _, t in self.ping_transports.values()]
 
     def _send_status(self) -> None:
+        if self._silent:
+            return
         self._send(self.membership.status_message(self.now()))
         for transport in self.transports:
             self.metrics.heartbeat_sent(transport.link_name)
@@ -365,7 +440,105 @@ class Node:
         self.metrics.node_status(event.node, event.new)
         self.events.publish(event)
         self._call_observers("hacore_on_node_status", event=event)
+        if self._is_peer(event.node):
+            if event.new == NodeStatus.DEAD:
+                if self._may_fence(event.node) and self.fencer.peer_dead(event.node):
+                    self._withheld[event.node] = event
+                    return  # the engine hears of it once the peer is fenced
+            else:
+                self._withheld.pop(event.node, None)
+                self.fencer.peer_alive(event.node)
         self.apply_failover(self.failover.on_node_status(event.node, event.old, event.new, now))
+
+    # ---- fencing (the FenceHost protocol of hacore.fencing.fencer) --------------------
+
+    def _is_peer(self, node: str) -> bool:
+        return node != self.config.local_node and node in self.config.hacf.nodes
+
+    def _may_fence(self, node: str) -> bool:
+        """A peer that shut down cleanly (shutdone) left nothing behind to fence, and a
+        node that is stopping or fencing itself takes nothing over."""
+        return not (self._stopping or self._self_fencing or self.failover.peer_left)
+
+    def fence_delay_needed(self, node: str) -> bool:
+        """The side holding fewer groups gives way; on a tie, the later ``node`` line."""
+        holders = [self.failover.holder(key) for key in self.failover.groups()]
+        mine = holders.count(self.config.local_node)
+        theirs = holders.count(node)
+        if theirs != mine:
+            return theirs > mine
+        nodes = self.config.hacf.nodes
+        return nodes.index(self.config.local_node) > nodes.index(node)
+
+    def tiebreaker_reachable(self) -> bool:
+        """An echo from the tiebreaker within three keepalives (and half a deadtime):
+        a node cut off from everything sees its peer die before its ping node does."""
+        name = self.config.hacf.extensions.tiebreaker
+        heard = self.membership.last_heard(name) if name else None
+        if heard is None:
+            return False
+        hacf = self.config.hacf
+        window = min(3 * hacf.keepalive_ms, hacf.deadtime_ms / 2) / 1000
+        reachable = self.now() - heard <= window
+        self.metrics.tiebreaker(reachable)
+        return reachable
+
+    def report_stonith(self, node: str, result: FenceResult) -> None:
+        self._send(Message(("t", "stonith"), ("node", node), ("result", result.value)))
+
+    def deliver_death(self, node: str) -> None:
+        event = self._withheld.pop(node, None)
+        if event is None:
+            return
+        self.apply_failover(self.failover.on_node_status(node, event.old, event.new, self.now()))
+
+    def fence_observed(self, node: str, target: FenceTarget, result: FenceResult | None) -> None:
+        self.metrics.fence_state(node, target.state.value)
+        if result is not None:
+            self.metrics.fence_attempt(node, result.value)
+
+    # ---- failfast ---------------------------------------------------------------------
+
+    def failfast(self, command: str) -> None:
+        """A failfast client died: fence this node (Heartbeat reboots the machine)."""
+        if not self._self_fencing:
+            self._self_fencing = True
+            self._spawn(self._self_fence(command))
+
+    async def _self_fence(self, reason: str) -> None:
+        """Stop at once, without the hand-over protocol: stop every group held here,
+        go silent, and let the peer take over. The configured device resets this node
+        if it can (the lab's powers it off); the watchdog, armed and never disarmed,
+        resets the machine; without either the daemon exits with the groups stopped."""
+        log.critical("self_fence", msg=f"Rebooting system.  Reason: {reason}")
+        self.metrics.self_fenced()
+        held = [
+            k for k in self.failover.groups() if self.failover.local_state(k) != GroupState.STOPPED
+        ]
+        try:
+            async with asyncio.timeout(SELF_FENCE_STOP_S):
+                await asyncio.gather(*(self.resources.release(k) for k in held))
+        except TimeoutError:
+            log.error("self_fence_stop_timeout", groups=held, msg="Groups not stopped in time")
+        self._silent = True
+        for transport in self._all_transports():
+            await transport.stop()
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+        device = self.fencer.device
+        if device is not None:
+            try:
+                result = await asyncio.wait_for(
+                    device.reset(self.config.local_node), device.request.timeout
+                )
+                log.warning("self_reset", result=result.value, error=device.last_error)
+            except Exception as exc:
+                log.error("self_reset_failed", error=repr(exc))
+        if self.watchdog is not None and self.watchdog.is_open:
+            log.critical(
+                "self_fence_watchdog", msg="Leaving the watchdog armed: it resets the machine"
+            )
+        os._exit(EXIT_SELF_FENCED)
 
     def _comm_up(self, now: float) -> None:
         self.node_since[self.config.local_node] = time.time()
@@ -373,7 +546,11 @@ class Node:
         self._call_observers("hacore_on_start", cluster=self.cluster)
         if self.supervisor is None:
             self.supervisor = Supervisor(
-                self.config.hacf.respawn, self.registry.helper_types, self.cluster
+                self.config.hacf.respawn,
+                self.registry.helper_types,
+                self.cluster,
+                self._script_environment(),
+                on_failfast=self.failfast,
             )
             self.supervisor.start()
 
@@ -381,6 +558,9 @@ class Node:
         if msg.get("t") == "status":
             return
         msg_type = msg.get("t") or ""
+        if msg_type in clients.MESSAGES:
+            self.control.clients.receive(msg)
+            return
         if msg_type in FAILOVER_MESSAGE_TYPES:
             self.apply_failover(self.failover.on_message(msg, now))
             return
@@ -395,6 +575,10 @@ class Node:
     def apply_failover(self, actions: Sequence[object] | None) -> None:
         for action in actions or ():
             match action:
+                case fa.SendMessage(msg=msg) if msg.type == "stonith" and self.fencer.reported(
+                    msg.get("node") or ""
+                ):
+                    pass  # we sent result=OK after the reset: the engine's note is stale
                 case fa.SendMessage(msg=msg):
                     self._send(msg)
                 case fa.Acquire(key=key):
@@ -430,6 +614,13 @@ class Node:
         self.monitors.sync(here.group, here.state == GroupState.RUNNING)
         self.events.publish(here)
         self._call_observers("hacore_on_group_change", event=here)
+        self.notifier.status(self._service_status())
+
+    def _service_status(self) -> str:
+        """``systemctl status``'s one line: what this node holds."""
+        local = self.config.local_node
+        held = [group for group, holder in self._holders.items() if holder == local]
+        return f"Running (generation {self.generation}); holding: {', '.join(held) or 'nothing'}"
 
     async def _run_group(
         self, key: str, op: Literal["acquire", "release"], action: Callable[[str], Awaitable[bool]]
@@ -438,16 +629,7 @@ class Node:
         self.apply_failover(self.failover.on_group_result(key, op, ok, self.now()))
 
     def _call_observers(self, hook_name: str, **kwargs: object) -> None:
-        """Observers must never take the daemon down: log their failures, carry on."""
-        hook = getattr(self.registry.hook, hook_name)
-        for impl in hook.get_hookimpls():
-            try:
-                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
-                trace_call(hook_name, impl.plugin_name, kwargs, result)
-            except Exception as exc:
-                log.error(
-                    "observer_failed", hook=hook_name, plugin=impl.plugin_name, error=repr(exc)
-                )
+        call_observers(self.registry, hook_name, **kwargs)
 
     def _last_heard_ages(self) -> Mapping[str, float]:
         now = self.now()

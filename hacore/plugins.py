@@ -17,9 +17,12 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, TypeVar
 
 import pluggy
+import structlog
 
 from hacore import hookspecs
 from hacore.api import AuthMethod, HacoreError, HelperType, ResourceType, TransportType
+
+log = structlog.get_logger("hacore.plugins")
 
 DISABLE_AUTOLOAD_ENV = "HACORE_DISABLE_PLUGIN_AUTOLOAD"
 TRACE_ENV = "HACORE_TRACE_PLUGINS"
@@ -130,8 +133,42 @@ def load_plugins(extra: Iterable[object] = (), autoload: bool | None = None) -> 
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+    _refuse_wrappers(registry)
     _index(registry)
     return registry
+
+
+def in_call_order(registry: PluginRegistry, hook_name: str) -> list[Any]:
+    """A hook's implementations in the order pluggy itself would call them (``tryfirst``
+    first, ``trylast`` last, otherwise the last registered first)."""
+    return list(reversed(getattr(registry.manager.hook, hook_name).get_hookimpls()))
+
+
+def _refuse_wrappers(registry: PluginRegistry) -> None:
+    """The core calls each implementation itself, so that one plugin's exception or
+    clash is named and cannot stop another's; a wrapper around the others would never
+    run. Refusing it at load is better than ignoring it."""
+    for name in dir(hookspecs):
+        if not name.startswith("hacore_"):
+            continue
+        for impl in getattr(registry.manager.hook, name).get_hookimpls():
+            if impl.hookwrapper or impl.wrapper:
+                raise PluginError(
+                    f"{registry.describe(impl.plugin)}: {name} is a hook wrapper; hacore "
+                    "calls each implementation on its own and does not run wrappers (order "
+                    "implementations with tryfirst/trylast instead)"
+                )
+
+
+def call_observers(registry: PluginRegistry, hook_name: str, **kwargs: object) -> None:
+    """Call an observer hook plugin by plugin, in pluggy's order. Observers must never
+    take the daemon down: a failure is logged and the next observer still runs."""
+    for impl in in_call_order(registry, hook_name):
+        try:
+            result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+            trace_call(hook_name, impl.plugin_name, kwargs, result)
+        except Exception as exc:
+            log.error("observer_failed", hook=hook_name, plugin=impl.plugin_name, error=repr(exc))
 
 
 def _collect(
@@ -143,8 +180,7 @@ def _collect(
     """Call a registration hook on every plugin separately so a clash names both."""
     found: dict[str, T] = {}
     owners: dict[str, str] = {}
-    hook = getattr(registry.manager.hook, hook_name)
-    for impl in hook.get_hookimpls():
+    for impl in in_call_order(registry, hook_name):
         owner = registry.describe(impl.plugin)
         try:
             provided: Sequence[T] = impl.function() or ()

@@ -1,9 +1,10 @@
 """Re-reading /etc/ha.d in a running daemon (SIGHUP, ``hactl reload``; Heartbeat's
 ``heartbeat -r``): what can change live and what needs a restart.
 
-Auth keys, logging and apiauth apply at once. Nodes, media, timings, groups and monitors
-shape the running engines: a change to them is reported and the old ones stay in force, so
-a reload can never drop a link or a group under the cluster.
+Auth keys, logging, apiauth and the STONITH device (with fence_delay) apply at once.
+Nodes, media, timings, groups, monitors, the watchdog, realtime and the tiebreaker shape
+the running engines: a change to them is reported and the old ones stay in force, so a
+reload can never drop a link or a group under the cluster.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import structlog
 from hacore import logsetup
 from hacore.config.loader import load_config
 from hacore.config.model import ClusterConfig
+from hacore.fencing import resolve_device
+from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
 from hacore.wire.signing import PacketSigner
 
 if TYPE_CHECKING:
@@ -23,7 +26,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("hacore.node")
 
 RESTART_NEEDED = (
-    "nodes, media, timings, resource groups or monitors changed: restart hacored to apply them"
+    "nodes, media, timings, resource groups, monitors, watchdog, realtime or tiebreaker "
+    "changed: restart hacored to apply them"
 )
 
 
@@ -42,8 +46,20 @@ def reload_config(node: Node) -> list[str]:
     old.apiauth = hacf.apiauth
     old.logfile, old.debugfile, old.logfacility = hacf.logfile, hacf.debugfile, hacf.logfacility
     old.debug = hacf.debug
+    _reload_stonith(node, new)
     log.info("reloaded", msg="Configuration reloaded", notes=len(notes))
     return notes
+
+
+def _reload_stonith(node: Node, new: ClusterConfig) -> None:
+    """The STONITH device and fence delay apply live: a fence that keeps failing because
+    of a wrong device line uses the corrected one at its next retry."""
+    line = new.stonith
+    node.fencer.device = resolve_device(node.registry, line) if line is not None else None
+    delay_ms = new.hacf.extensions.fence_delay_ms
+    node.fencer.delay_s = (DEFAULT_FENCE_DELAY_MS if delay_ms is None else delay_ms) / 1000
+    node.config.hacf.stonith = new.hacf.stonith
+    node.metrics.fencing_configured(node.fencer.device.device_id() if node.fencer.device else None)
 
 
 def _structure(config: ClusterConfig) -> tuple[object, ...]:
@@ -58,4 +74,5 @@ def _structure(config: ClusterConfig) -> tuple[object, ...]:
         (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
         tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
         tuple((m.group, m.index, m.settings) for m in config.monitors),
+        (hacf.watchdog, hacf.realtime, hacf.rtprio, hacf.extensions.tiebreaker),
     )

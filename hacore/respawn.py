@@ -2,8 +2,14 @@
 
 A client starts after communication is up, in file order, and is stopped in reverse
 order at shutdown. Exit code 100 means "do not restart me"; a client that dies quickly
-more than ten times in a row is given up on ("respawning too fast"). A command whose
+more than ten times in a row is given up on ("respawning too fast"). A ``failfast``
+client that dies abnormally (a signal or a non-zero exit) is not restarted:
+``on_failfast`` makes the node fence itself. A command whose
 program is a known in-process helper (``ipfail``) runs as a supervised coroutine.
+
+Heartbeat calls ``setenv`` for the ha.cf ``env`` lines and its ``HA_*`` variables in its
+own process, so a respawned client inherits them along with the daemon's environment:
+the variables resource scripts get are given here on top of the daemon's own.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import os
 import pwd
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import structlog
 
 from hacore.api import Cluster, HelperType
 from hacore.config.model import Respawn
+from hacore.control.limits import restore_child_fd_limit
 
 log = structlog.get_logger("hacore.respawn")
 
@@ -30,23 +37,41 @@ MAX_QUICK_RUNS = 10
 RESTART_DELAY_S = 1.0
 
 
+STOP_GRACE_S = 5.0
+
+
 class Supervisor:
     """Runs every respawn client of ha.cf and restarts it by Heartbeat's rules."""
 
     def __init__(
-        self, clients: list[Respawn], helpers: Mapping[str, HelperType], cluster: Cluster
+        self,
+        clients: list[Respawn],
+        helpers: Mapping[str, HelperType],
+        cluster: Cluster,
+        environment: Mapping[str, str],
+        on_failfast: Callable[[str], None] | None = None,
     ) -> None:
         self._clients = clients
         self._helpers = helpers
         self._cluster = cluster
+        self._environment = {**os.environ, **environment}
+        self._on_failfast = on_failfast
+        self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._procs: dict[int, asyncio.subprocess.Process] = {}
+        self._running: dict[int, str] = {}  # index -> client id, while it runs
 
     def start(self) -> None:
         for index, client in enumerate(self._clients):
             self._tasks.append(asyncio.ensure_future(self._supervise(index, client)))
 
+    def running(self) -> set[str]:
+        """Client ids of the clients running now (``cl_status clientstatus``): the
+        program's name, as Heartbeat's clients sign on with theirs (``ipfail``)."""
+        return set(self._running.values())
+
     async def stop(self) -> None:
+        self._stopping = True
         for index in sorted(self._procs, reverse=True):
             proc = self._procs[index]
             if proc.returncode is None:
@@ -55,6 +80,15 @@ class Supervisor:
         for task in reversed(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Reap what we signalled, so no child outlives the daemon unwaited; one that
+        # ignores SIGTERM for STOP_GRACE_S is killed.
+        for proc in self._procs.values():
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_GRACE_S)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                await proc.wait()
 
     async def _supervise(self, index: int, client: Respawn) -> None:
         program = Path(client.command.split()[0]).name
@@ -62,12 +96,25 @@ class Supervisor:
         quick_runs = 0
         while True:
             started = time.monotonic()
-            code = await (self._run_helper(helper) if helper else self._run_process(index, client))
+            self._running[index] = program
+            try:
+                code = await (
+                    self._run_helper(helper) if helper else self._run_process(index, client)
+                )
+            finally:
+                del self._running[index]
             log.warning(
                 "client_exited",
                 msg=f"Managed {client.command} process exited with return code {code}.",
                 code=code,
             )
+            if self._stopping:
+                return
+            if client.failfast and code != 0 and self._on_failfast is not None:
+                # Heartbeat's cl_reboot: an abnormal death of a failfast client fences
+                # this node (docs/protocol.md §11.1).
+                self._on_failfast(client.command)
+                return
             if code == NO_RESTART:
                 return
             quick = time.monotonic() - started < QUICK_RUN_S
@@ -97,6 +144,7 @@ class Supervisor:
         user = pwd.getpwnam(client.user)
 
         def become_user() -> None:
+            restore_child_fd_limit()
             os.setsid()
             os.initgroups(user.pw_name, user.pw_gid)
             os.setgid(user.pw_gid)
@@ -109,6 +157,7 @@ class Supervisor:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            env=self._environment,
             preexec_fn=become_user,
         )
         self._procs[index] = proc

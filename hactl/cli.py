@@ -10,7 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -20,14 +22,18 @@ import grpc
 
 from hacore import __version__
 from hacore.v1 import hacore_pb2 as pb
-from hactl import render
+from hactl import completion, render
 from hactl.client import DEFAULT_SOCKET, Endpoint, Exit, HactlError, rpc_failure, stub
+from hactl.health import health_json, health_text, problems
 from hactl.progress import Progress
+from hactl.select import Selection
+from hactl.watch import watch
 
 READ_TIMEOUT = 10.0
 RELOAD_TIMEOUT = 60.0
 MOVE_TIMEOUT = 600.0
 WATCH_SETUP_TIMEOUT = 2.0
+COMPLETION_TIMEOUT = 2.0
 SCOPES = {"all": pb.SCOPE_ALL, "local": pb.SCOPE_LOCAL, "foreign": pb.SCOPE_FOREIGN}
 
 Command = Callable[[argparse.Namespace, Endpoint], Coroutine[Any, Any, Exit]]
@@ -47,11 +53,13 @@ def _json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
 
-async def _status(options: argparse.Namespace, endpoint: Endpoint) -> pb.ClusterStatus:
+async def _status(
+    options: argparse.Namespace, endpoint: Endpoint, default_timeout: float = READ_TIMEOUT
+) -> pb.ClusterStatus:
     async with endpoint.channel() as channel:
         try:
             result: pb.ClusterStatus = await stub(channel).GetStatus(
-                pb.GetStatusRequest(), timeout=options.timeout or READ_TIMEOUT
+                pb.GetStatusRequest(), timeout=options.timeout or default_timeout
             )
         except grpc.aio.AioRpcError as exc:
             raise rpc_failure(exc, endpoint, "status") from None
@@ -61,16 +69,36 @@ async def _status(options: argparse.Namespace, endpoint: Endpoint) -> pb.Cluster
 def _read_command(
     as_json: Callable[[pb.ClusterStatus], object],
     as_text: Callable[[pb.ClusterStatus], list[str]],
+    *,
+    always_check: bool = False,
 ) -> Command:
-    """A read command: one GetStatus, rendered as JSON (``--json``) or as a table."""
+    """A read command: GetStatus, narrowed by --node/--group, rendered as JSON (``--json``)
+    or text, once or every ``--watch`` seconds; with ``--check`` (always, for ``health``)
+    the exit code says whether the selection is healthy."""
 
     async def run(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
-        status = await _status(options, endpoint)
-        if options.json:
-            _json(as_json(status))
-        else:
-            _out(as_text(status))
-        return Exit.OK
+        selection = Selection.of(options.node, options.group)
+        check = always_check or options.check
+        watching = options.watch is not None
+
+        async def frame() -> tuple[list[str], Exit]:
+            status = selection.apply(await _status(options, endpoint))
+            code = Exit.UNHEALTHY if check and problems(status) else Exit.OK
+            if options.json:
+                return [json.dumps(as_json(status), indent=None if watching else 2)], code
+            return as_text(status), code
+
+        if not watching:
+            lines, code = await frame()
+            _out(lines)
+            return code
+        return await watch(
+            frame,
+            title=options.title,
+            interval=options.watch,
+            count=options.count,
+            json_lines=options.json,
+        )
 
     return run
 
@@ -83,13 +111,31 @@ cmd_links = _read_command(render.links_json, render.links_text)
 cmd_resources = _read_command(
     lambda status: [render.group_json(group) for group in status.groups], render.resources_text
 )
+cmd_health = _read_command(health_json, health_text, always_check=True)
+READ_COMMANDS = ("status", "nodes", "links", "resources", "health")
+
+
+async def cmd_completion(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    if options.what == "bash":
+        sys.stdout.write(completion.bash_script(build_parser()))
+        return Exit.OK
+    # a shell waiting on <Tab> must not hang for the read commands' 10 s
+    status = await _status(options, endpoint, default_timeout=COMPLETION_TIMEOUT)
+    _out(completion.names(status, options.what))
+    return Exit.OK
 
 
 async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    """Follow events; ``--timeout`` bounds the whole run: without ``--count`` its end is
+    a normal end, with ``--count`` an unmet count is a timeout (exit 5)."""
     seen = 0
+    subscribed = False
     async with endpoint.channel() as channel:
+        call = stub(channel).Watch(pb.WatchRequest(), timeout=options.timeout)
         try:
-            async for event in stub(channel).Watch(pb.WatchRequest()):
+            await call.initial_metadata()  # sent once the daemon has subscribed us
+            subscribed = True
+            async for event in call:
                 if options.json:
                     print(json.dumps(render.event_json(event)), flush=True)
                 else:
@@ -98,6 +144,13 @@ async def cmd_events(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
                 if options.count and seen >= options.count:
                     return Exit.OK
         except grpc.aio.AioRpcError as exc:
+            if subscribed and exc.code() is grpc.StatusCode.DEADLINE_EXCEEDED:
+                if not options.count:
+                    return Exit.OK
+                raise HactlError(
+                    Exit.TIMEOUT,
+                    f"events: {seen} of {options.count} events within {options.timeout:g} s",
+                ) from None
             raise rpc_failure(exc, endpoint, "events") from None
     raise HactlError(Exit.NOT_RUNNING, "events: hacored ended the event stream (stopping?)")
 
@@ -148,7 +201,7 @@ def _move_command(verb: str) -> Command:
                     request_type(scope=SCOPES[scope]), timeout=options.timeout or MOVE_TIMEOUT
                 )
             except grpc.aio.AioRpcError as exc:
-                raise rpc_failure(exc, endpoint, f"{verb} {scope}") from None
+                raise _move_failure(exc, endpoint, f"{verb} {scope}") from None
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
@@ -168,6 +221,18 @@ def _move_command(verb: str) -> Command:
         return Exit.OK
 
     return run
+
+
+_VERDICT = re.compile(r"[;,]?\s*(?:standby|takeover) refused\.?$")
+
+
+def _move_failure(exc: grpc.aio.AioRpcError, endpoint: Endpoint, what: str) -> HactlError:
+    """A refusal reads "<verb> refused: <reason>"; the engine's reason may end with a
+    verdict of its own ("...; standby refused." even for a takeover): drop it."""
+    error = rpc_failure(exc, endpoint, what)
+    if exc.code() is grpc.StatusCode.FAILED_PRECONDITION:
+        error.message = _VERDICT.sub("", error.message)
+    return error
 
 
 async def _follow_groups(cluster: Any, progress: Progress) -> asyncio.Task[None]:
@@ -201,6 +266,8 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "takeover": (_move_command("takeover"), "take resource groups from the peer (hb_takeover)"),
     "reload": (cmd_reload, "re-read the configuration (heartbeat -r)"),
     "cleanup": (cmd_cleanup, "reset fail counts of monitored resources on this node"),
+    "health": (cmd_health, "exit 6 if a node, ping node or link is dead or a group is down"),
+    "completion": (cmd_completion, "print a bash completion script ('completion bash')"),
 }
 
 
@@ -219,7 +286,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         type=float,
         default=default,
         metavar="SECONDS",
-        help="give up after SECONDS (default 10, reload 60, standby/takeover 600)",
+        help="give up after SECONDS (default 10, reload 60, standby/takeover 600; "
+        "events: follow for SECONDS, default until interrupted)",
     )
     parser.add_argument(
         "--json",
@@ -259,7 +327,71 @@ def build_parser() -> argparse.ArgumentParser:
                 default="",
                 help="a resource as haresources names it (default: every resource)",
             )
+        if name in READ_COMMANDS:
+            _read_options(sub, check=name != "health")
+        if name == "completion":
+            sub.add_argument(
+                "what",
+                choices=("bash", "nodes", "groups"),
+                help="bash: the script; nodes, groups: the names it completes, one per line",
+            )
     return parser
+
+
+def _read_options(parser: argparse.ArgumentParser, *, check: bool) -> None:
+    parser.add_argument(
+        "--node",
+        action="append",
+        metavar="NAME",
+        help="only this node (and its links); repeatable",
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        metavar="GROUP",
+        help="only this resource group (its key or one of its resources); repeatable",
+    )
+    parser.add_argument(
+        "--watch",
+        nargs="?",
+        const=2.0,
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="redraw every SECONDS (default 2) until Ctrl-C",
+    )
+    parser.add_argument(
+        "--count",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="with --watch: stop after N refreshes",
+    )
+    if check:
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="exit 6 if the selection is unhealthy (see 'hactl health')",
+        )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be positive (got {text})")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid count: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive (got {text})")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -269,6 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise HactlError(Exit.USAGE, "a command is required (see 'hactl --help')")
         if options.timeout is not None and options.timeout <= 0:
             raise HactlError(Exit.USAGE, "--timeout must be positive")
+        if options.command in READ_COMMANDS and options.count and options.watch is None:
+            raise HactlError(Exit.USAGE, "--count needs --watch")
+        options.title = " ".join(["hactl", *(sys.argv[1:] if argv is None else argv)])
         endpoint = Endpoint(
             socket=options.socket or Path(os.environ.get("HACTL_SOCKET") or DEFAULT_SOCKET),
             address=options.address,

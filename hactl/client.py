@@ -24,6 +24,7 @@ class Exit(enum.IntEnum):
     NOT_RUNNING = 3  # no daemon at the socket, or it is starting / stopping
     PERMISSION = 4  # socket permissions or apiauth refused us
     TIMEOUT = 5  # no answer within --timeout
+    UNHEALTHY = 6  # health / --check: a node, ping node or link is dead, or a group is down
 
 
 class HactlError(Exception):

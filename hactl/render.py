@@ -143,7 +143,59 @@ def status_json(status: pb.ClusterStatus) -> JsonObject:
         "time": _iso(status.time),
         "nodes": [node_json(node) for node in status.nodes],
         "resources": [group_json(group) for group in status.groups],
+        "fencing": fencing_json(status.fencing),
     }
+
+
+def fencing_json(fencing: pb.Fencing) -> JsonObject:
+    return {
+        "device": _optional(fencing, "device"),
+        "delay_seconds": fencing.delay_seconds,
+        "targets": [
+            {
+                "node": t.node,
+                "state": t.state,
+                "attempts": t.attempts,
+                "failures": t.failures,
+                "last_result": _optional(t, "last_result"),
+                "last_error": t.last_error,
+                "since": _iso(t.since),
+                "next_attempt": _iso(t.next_attempt),
+            }
+            for t in fencing.targets
+        ],
+        "tiebreaker": _optional(fencing, "tiebreaker"),
+        "tiebreaker_reachable": _optional(fencing, "tiebreaker_reachable"),
+        "watchdog": _optional(fencing, "watchdog"),
+        "watchdog_open": fencing.watchdog_open,
+        "watchdog_feeds": fencing.watchdog_feeds,
+        "realtime": fencing.realtime,
+    }
+
+
+def fencing_text(fencing: pb.Fencing) -> list[str]:
+    device = fencing.device if fencing.HasField("device") else None
+    lines = [
+        f"  STONITH: {device} (fence delay {fencing.delay_seconds:g} s)"
+        if device
+        else "  STONITH: none configured (shared disks are not protected)"
+    ]
+    for t in fencing.targets:
+        result = f", last result {t.last_result}" if t.HasField("last_result") else ""
+        error = f" ({t.last_error})" if t.last_error else ""
+        retry = _local_time(t.next_attempt)
+        lines.append(
+            f"      {t.node}: {t.state}, {t.attempts} attempt(s), {t.failures} failed"
+            f"{result}{error}{', next try ' + retry if retry else ''}"
+        )
+    if fencing.HasField("tiebreaker"):
+        reach = "reachable" if fencing.tiebreaker_reachable else "unreachable"
+        lines.append(f"  tiebreaker: {fencing.tiebreaker} ({reach})")
+    if fencing.HasField("watchdog"):
+        state = "open" if fencing.watchdog_open else "not open"
+        lines.append(f"  watchdog: {fencing.watchdog} ({state}, fed {fencing.watchdog_feeds}x)")
+    lines.append(f"  realtime: {'SCHED_RR' if fencing.realtime else 'off'}")
+    return lines
 
 
 def _optional(message: Any, field: str) -> Any:
@@ -289,6 +341,7 @@ def status_text(status: pb.ClusterStatus) -> list[str]:
                 f"      failed on {', '.join(group.failed_on)}: not taken back there until "
                 "'hactl cleanup' on that node"
             )
+    lines += ["", "Fencing:", *fencing_text(status.fencing)]
     return lines
 
 

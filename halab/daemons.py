@@ -21,6 +21,7 @@ from halab.topology import NodeAddr
 
 DAEMON_KINDS = ("hacore", "heartbeat", "keepalived")
 _HACORE_ONLY = [[name] for name in EXTENSION_DIRECTIVES]
+HEARTBEAT_STATE = "/var/lib/heartbeat"  # Heartbeat's hb_generation and hb_uuid
 
 
 @dataclass
@@ -83,14 +84,24 @@ def _configure_ha_d(node: LabNode, setup: ClusterSetup) -> None:
     write_ha_d(node.path("/etc/ha.d"), setup.template, me, setup.nodes, setup.timing, setup.medium)
 
 
+@dataclass
 class Hacore(_ForegroundStop):
     kind: ClassVar[str] = "hacore"
+    state_dir: str | None = None  # None: hacored's default; HEARTBEAT_STATE on a migrated node
 
     def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         _configure_ha_d(node, setup)
+        hacf = node.path("/etc/ha.d/ha.cf")
+        text = hacf.read_text()
+        if not any(line.split()[:1] == ["realtime"] for line in text.splitlines()):
+            # Heartbeat's default is realtime on; lab nodes share two cores with the
+            # tests, so the lab asks for it only where a config says so.
+            hacf.write_text(text + "realtime off\n")
 
     def start(self, node: LabNode) -> NodeProcess | None:
-        node.daemon = node.spawn("hacored", "-c", "/etc/ha.d", log=_log(node, "hacored.out"))
+        state = ["--state-dir", self.state_dir] if self.state_dir else []
+        log = _log(node, "hacored.out")
+        node.daemon = node.spawn("hacored", "-c", "/etc/ha.d", *state, log=log)
         return None
 
 
@@ -107,6 +118,7 @@ class Heartbeat:
         hacf.write_text("".join(line + "\n" for line in kept))
 
     def start(self, node: LabNode) -> NodeProcess | None:
+        node.daemon = None  # Heartbeat daemonises: no foreground process (hacored's is gone)
         return node.spawn("/etc/init.d/heartbeat", "start", log=_log(node, "heartbeat-start.out"))
 
     def begin_stop(self, node: LabNode) -> Stopping:

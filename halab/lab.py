@@ -23,9 +23,10 @@ from types import TracebackType
 
 from halab import faults
 from halab.configs import Timing, node_names, read_template, seed_template
-from halab.daemons import ClusterSetup, Daemon, Stopping, daemon_for
+from halab.daemons import HEARTBEAT_STATE, ClusterSetup, Daemon, Hacore, Stopping, daemon_for
 from halab.labnode import LabNode, process_start_time
 from halab.netns import NetnsSet
+from halab.power import INSIDE_DIR, PowerSwitch
 from halab.state import WORKDIR_PARENT, WORKDIR_PREFIX, RunState, clean, clean_stale
 from halab.topology import VIP, Topology, node_addrs
 from halab.watcher import Prober, VipSampler, vip_holders
@@ -97,6 +98,7 @@ class Lab:
         self._stopped: set[str] = set()  # nodes whose daemon is meant to be down
         self._probers: list[Prober] = []
         self._samplers: list[VipSampler] = []
+        self.power: PowerSwitch | None = None
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -119,8 +121,11 @@ class Lab:
         self.state.save()  # before anything exists: a crash during build is cleanable
         try:
             self.topology.build()
+            self.power = PowerSwitch(self.workdir / "power", self._power_off)
+            self.power.start()
             for addr in self.setup.nodes:
                 node = LabNode(self.net, addr, self.workdir / addr.name)
+                node.shared[INSIDE_DIR] = self.power.directory
                 node.prepare_root()
                 self.nodes[addr.name] = node
                 self._power_on(node)
@@ -135,6 +140,8 @@ class Lab:
             sampler.stop()
         for prober in self._probers:
             prober.stop()
+        if self.power is not None:
+            self.power.stop()
         for node in self.nodes.values():
             node.shutdown()
         self.net.cleanup()
@@ -192,6 +199,17 @@ class Lab:
         """
         kind = self.daemon if daemon is None else daemon_for(daemon)
         targets = [self.node(n) for n in names] if names else list(self.nodes.values())
+        self._start(targets, kind)
+
+    def replace_daemon(self, name: str, kind: str) -> None:
+        """Migrate ``name`` to another daemon as docs/migration.md does: a graceful stop
+        of the one running, then ``kind`` on the same /etc/ha.d and the same state
+        (hacored with ``--state-dir /var/lib/heartbeat``, where Heartbeat keeps them)."""
+        self.stop(name)
+        new = Hacore(state_dir=HEARTBEAT_STATE) if kind == "hacore" else daemon_for(kind)
+        self._start([self.node(name)], new)
+
+    def _start(self, targets: list[LabNode], kind: Daemon) -> None:
         self._stopped -= {n.name for n in targets}
         for node in targets:
             self.boot(node.name)
@@ -214,6 +232,13 @@ class Lab:
         """Crash ``name``: links down and SIGKILL of all its processes (anchors' B)."""
         self._stopped.add(name)
         faults.crash(self.node(name))
+
+    def _power_off(self, name: str) -> bool:
+        """The power switch's reset (from its thread): the node crashes."""
+        if name not in self.nodes:
+            return False
+        self.kill(name)
+        return True
 
     def freeze(self, name: str) -> None:
         faults.freeze(self.node(name))

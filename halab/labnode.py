@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -107,6 +106,7 @@ class LabNode:
     init_pid: int | None = None
     daemon: NodeProcess | None = field(default=None, repr=False)
     processes: list[NodeProcess] = field(default_factory=list, repr=False)
+    shared: dict[str, Path] = field(default_factory=dict)  # inside path -> lab-wide host dir
 
     @property
     def name(self) -> str:
@@ -143,6 +143,7 @@ class LabNode:
             for p in (*COPIED_FROM_HOST, *CREATED_EMPTY)
             if mountable(p)
         ]
+        binds += [f"--bind={host}:{inside}" for inside, host in self.shared.items()]
         self.holder = subprocess.Popen(
             [
                 *("ip", "netns", "exec", self.ns, sys.executable, "-m", "halab.holder"),
@@ -288,6 +289,3 @@ class LabNode:
                 self.net.ip(self.name, "addr", "del", cidr, "dev", "eth0", check=False)
         for ifname in ("eth0", "eth1"):
             self.net.ip(self.name, "link", "set", ifname, "up", check=False)
-
-    def remove_root(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)

@@ -21,10 +21,6 @@ from dataclasses import dataclass, field
 CLONE_NEWNET = 0x40000000
 
 
-class NetnsUnavailable(RuntimeError):
-    """This machine (or user) cannot create network namespaces."""
-
-
 def netns_problem() -> str | None:
     """Why namespaces cannot be used here, or None when they can."""
     if os.geteuid() != 0:

@@ -16,13 +16,18 @@ the demo's timings, already started.
 
 from __future__ import annotations
 
+import grp
+import logging
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
@@ -40,6 +45,35 @@ def require_netns() -> None:
         if os.environ.get("HACORE_REQUIRE_NETNS") == "1":
             pytest.fail(f"network namespaces required (HACORE_REQUIRE_NETNS=1) but {problem}")
         pytest.skip(f"network namespaces unavailable: {problem}")
+
+
+def require(what: str) -> None:
+    """Skip (or, in CI, fail) a test whose outside part is missing. ``what`` is a program
+    on PATH (``socat``), an absolute path (``/etc/init.d/apache2``) or ``group:NAME``."""
+    if _available(what):
+        return
+    if os.environ.get("HACORE_REQUIRE_NETNS") == "1":
+        pytest.fail(f"{what} is required (HACORE_REQUIRE_NETNS=1) but not installed")
+    pytest.skip(f"{what} is not installed")
+
+
+def _available(what: str) -> bool:
+    if what.startswith("group:"):
+        try:
+            grp.getgrnam(what.removeprefix("group:"))
+        except KeyError:
+            return False
+        return True
+    if what.startswith("/"):
+        return Path(what).exists()
+    return shutil.which(what) is not None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.requires("socat", "/usr/sbin/apache2")``: see :func:`require`."""
+    for mark in item.iter_markers("requires"):
+        for what in mark.args:
+            require(what)
 
 
 @pytest.fixture
@@ -88,3 +122,17 @@ def cluster(lab_factory: LabFactory) -> Lab:
     lab = lab_factory(daemon="hacore", timing=FAST_TIMING)
     lab.start()
     return lab
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """A test that configures hacore's logging (files, JSON, syslog) must not change what
+    the next test's log capture sees: structlog and the ``hacore`` logger are put back."""
+    yield
+    structlog.reset_defaults()
+    logger = logging.getLogger("hacore")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True

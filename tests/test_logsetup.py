@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -59,8 +60,8 @@ def test_json_lines_carry_node_event_and_level(tmp_path: Path) -> None:
 
 def test_logfacility_attaches_a_syslog_handler_and_none_does_not() -> None:
     logsetup.configure("node1", logfacility="local0", stderr=False)
-    kinds = [type(h).__name__ for h in logging.getLogger("hacore").handlers]
-    assert kinds == ["SysLogHandler"]
+    handlers = logging.getLogger("hacore").handlers
+    assert len(handlers) == 1 and isinstance(handlers[0], logging.handlers.SysLogHandler)
     logsetup.configure("node1", logfacility="none", stderr=False)
     assert logging.getLogger("hacore").handlers == []
 

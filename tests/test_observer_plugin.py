@@ -85,7 +85,8 @@ def _node(netns: NetnsSet, tmp_path: Path, name: str, peer: str, env: dict[str, 
     """A configured hacored for ``name`` in namespace ``name``, started."""
     conf = tmp_path / name
     (conf / "resource.d").mkdir(parents=True)
-    (conf / "ha.cf").write_text(HACF.replace("PEER", peer))
+    # Only the network is private here: keep the FIFO off the host's /var/lib/heartbeat.
+    (conf / "ha.cf").write_text(HACF.replace("PEER", peer) + f"fifo {conf / 'fifo'}\n")
     (conf / "haresources").write_text("node2 dummy\n")
     (conf / "authkeys").write_text("auth 1\n1 sha1 observer-test\n")
     (conf / "authkeys").chmod(0o600)

@@ -9,13 +9,13 @@ Messages are Heartbeat's own, so operators can search for them.
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from pathlib import Path
 from typing import NoReturn
 
 from hacore.api import ConfigError, SourceLocation
+from hacore.config.files import binary_problem, long_line_problem, read_bounded
 from hacore.config.model import AuthKey, AuthKeys, ConfigErrors
 from hacore.plugins import PluginRegistry
 
@@ -37,13 +37,16 @@ def parse_authkeys(
     """
     shown = shown_as or str(path)
     try:
-        with path.open("rb") as keyfile:
-            mode = stat.S_IMODE(os.fstat(keyfile.fileno()).st_mode)
-            data = keyfile.read()
+        data, mode = read_bounded(path, shown)
+    except ConfigError as exc:
+        _fail([exc])
     except OSError:
         _fail([ConfigError(f"Cannot open keyfile [{shown}].  Stop.")])
     if mode & (stat.S_IRGRP | stat.S_IROTH):
         _fail([ConfigError(f"Bad permissions on keyfile [{shown}], 600 recommended.")])
+    binary = binary_problem(data, path)
+    if binary is not None:
+        _fail([binary])
     return _parse(data.decode("latin-1"), path, shown, registry)
 
 
@@ -55,6 +58,10 @@ def _parse(text: str, path: Path, shown: str, registry: PluginRegistry) -> AuthK
     for lineno, raw_line in enumerate(text.split("\n"), start=1):
         line = raw_line.rstrip("\r")
         where = SourceLocation(path, lineno)
+        too_long = long_line_problem(line, where)
+        if too_long is not None:
+            problems.append(too_long)
+            continue
         body = line.lstrip(_WHITESPACE)
         if not body or body.startswith("#"):
             continue

@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING
 from hacore.api import ConfigError
 from hacore.config import values
 from hacore.config.apiauth import parse_apiauth
-from hacore.config.model import Respawn
+from hacore.config.model import Respawn, StonithLine
 from hacore.config.monitor import read_monitor_line
 
 if TYPE_CHECKING:
     from hacore.config.reader import DirectiveReader
 
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800)
+# cluster-glue's cl_syslogfac_str2int table. glibc's own table also lists "mark", syslogd's
+# internal timestamp facility: nothing can be logged to it, so it is refused here.
 SYSLOG_FACILITIES = frozenset(
-    ["auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "mark", "news"]
+    ["auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news"]
     + ["security", "syslog", "user", "uucp", "none"]
     + [f"local{n}" for n in range(8)]
 )
@@ -37,11 +39,11 @@ SYSLOG_FACILITIES = frozenset(
 
 
 def _node(r: DirectiveReader, value: str) -> None:
-    name = value.lower()
+    name = values.node_name(value)
     if name in r.cf.nodes:
         r.warn(f"Node [{name}] is listed twice: the duplicate is ignored")
     else:
-        r.cf.nodes.append(name)
+        r.add_node(name)
 
 
 def _keepalive(r: DirectiveReader, value: str) -> None:
@@ -102,6 +104,11 @@ def _udpport(r: DirectiveReader, value: str) -> None:
 
 
 def _logfacility(r: DirectiveReader, value: str) -> None:
+    if value == "mark":
+        raise ConfigError(
+            "Log facility(mark) not valid: 'mark' is syslogd's internal timestamp "
+            "facility, messages cannot be logged to it (use daemon or local0..local7)"
+        )
     if value not in SYSLOG_FACILITIES:
         raise ConfigError(f"Log facility({value}) not valid")
     r.cf.logfacility = value
@@ -232,13 +239,20 @@ def _log_badpack(r: DirectiveReader, value: str) -> None:
 def _watchdog(r: DirectiveReader, value: str) -> None:
     if "watchdog" in r.cf.parameters:
         raise ConfigError("Watchdog device multiply specified.")
+    if not value.startswith("/"):
+        raise ConfigError(f"Watchdog device [{value}] must be an absolute path")
+    r.cf.watchdog = Path(value)
+
+
+def _realtime(r: DirectiveReader, value: str) -> None:
+    r.cf.realtime = values.boolean(value, "realtime")
 
 
 def _rtprio(r: DirectiveReader, value: str) -> None:
     low = os.sched_get_priority_min(os.SCHED_FIFO)
     high = os.sched_get_priority_max(os.SCHED_FIFO)
     try:
-        values.integer(value, "rtprio", low, high)
+        r.cf.rtprio = values.integer(value, "rtprio", low, high)
     except ConfigError:
         raise ConfigError(f"Illegal realtime priority [{value}] ({low}..{high})") from None
 
@@ -313,16 +327,30 @@ def _monitor(r: DirectiveReader, rest: str) -> None:
 
 
 def _stonith(r: DirectiveReader, rest: str) -> None:
-    if not rest.split():
+    """``stonith TYPE FILE``: the device's parameters are in FILE (``stonith -F``)."""
+    words = rest.split(None, 1)
+    if not words:
         raise ConfigError("No Stonith type given")
+    if len(words) < 2:
+        raise ConfigError(f"Invalid Stonith config file [] for {words[0]}")
+    path = Path(words[1].strip())
+    if not path.is_absolute():
+        path = r.cf.path.parent / path
+    if not path.is_file():
+        raise ConfigError(f"Invalid Stonith config file [{words[1].strip()}]")
+    r.cf.stonith.append(StonithLine(words[0], file=path, location=r.where))
 
 
 def _stonith_host(r: DirectiveReader, rest: str) -> None:
-    words = rest.split()
+    """``stonith_host FROM TYPE PARAMS…``: FROM (a node or ``*``) may use the device."""
+    words = rest.split(None, 2)
     if not words:
         raise ConfigError("No Stonith hostname argument given")
     if len(words) < 2:
         raise ConfigError("No Stonith type given")
+    params = words[2].strip() if len(words) > 2 else ""
+    line = StonithLine(words[1], params=params, source=words[0].lower(), location=r.where)
+    r.cf.stonith.append(line)
 
 
 # ---- the tables ----------------------------------------------------------------------
@@ -348,7 +376,7 @@ OPTIONS: dict[str, OptionHandler] = {
     "auto_failback": _auto_failback,
     "rtprio": _rtprio,
     "hbgenmethod": _hbgenmethod,
-    "realtime": _boolean("realtime"),
+    "realtime": _realtime,
     "debug": _debug,
     "msgfmt": _msgfmt,
     "use_logd": _use_logd,
@@ -396,9 +424,6 @@ RECORDED: dict[str, str] = {
 
 _PACEMAKER_ONLY = "it only matters to Pacemaker, which hacore does not run"
 NO_EFFECT: dict[str, str] = {
-    "watchdog": "hacore does not drive a watchdog device",
-    "rtprio": "hacore does not switch to realtime scheduling",
-    "realtime": "hacore does not switch to realtime scheduling",
     "conn_logd_time": "hacore has no logging daemon",
     "use_apphbd": "hacore does not register with apphbd",
     "syslogmsgfmt": "hacore formats its own log files (see log_format)",
@@ -409,8 +434,6 @@ NO_EFFECT: dict[str, str] = {
     "compression_threshold": "hacore does not compress the messages it sends",
     "traditional_compression": "hacore does not compress the messages it sends",
     "quorum_server": "quorum servers are not supported",
-    "stonith": "STONITH is not supported: no node will be fenced",
-    "stonith_host": "STONITH is not supported: no node will be fenced",
     "crm_daemon_dir": _PACEMAKER_ONLY,
     "crmd_spawns_pengine": _PACEMAKER_ONLY,
     "record_config_changes": _PACEMAKER_ONLY,

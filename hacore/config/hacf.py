@@ -17,7 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hacore.api import ConfigError, SourceLocation
-from hacore.config.model import ConfigErrors, HaCf
+from hacore.config.files import binary_problem, long_line_problem, read_bounded
+from hacore.config.model import ConfigErrors, HaCf, cap_warnings
 from hacore.config.reader import DirectiveReader
 from hacore.config.validate import finish
 from hacore.plugins import PluginRegistry
@@ -33,7 +34,16 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "api_tls_ca": "PEM CA bundle that client certificates must chain to (required with "
     "api_listen: clients are always authenticated)",
     "metrics_listen": "Serve Prometheus metrics over HTTP at ADDRESS:PORT",
+    "metrics_tls_cert": "PEM certificate: serve metrics over HTTPS (with metrics_tls_key)",
+    "metrics_tls_key": "PEM private key of metrics_tls_cert",
+    "metrics_tls_ca": "PEM CA bundle: scrapers must present a client certificate it signed",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
+    "fence_delay": "How long a node holding fewer groups than its dead peer waits before "
+    "fencing it, so that in a fence race the holder wins (default 15 s with STONITH; 0: off)",
+    "tiebreaker": "A ping or ping_group node: when the peer dies, only a node that still "
+    "reaches it fences and takes over (two-node clusters; off by default)",
+    "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
+    "/var/lib/heartbeat/fifo, Heartbeat's)",
     "monitor": "RESOURCE [interval=T] [timeout=T] [restarts=N] [window=T]: check a resource "
     "of haresources, restart it, then fail its group over (repeatable)",
 }
@@ -50,7 +60,9 @@ def parse_hacf(path: Path, registry: PluginRegistry, *, shown_as: str | None = N
     """
     shown = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data, _ = read_bounded(path, shown)
+    except ConfigError as exc:
+        raise ConfigErrors([exc], closing=[PARSE_FAILED]) from None
     except OSError:
         raise ConfigErrors(
             [ConfigError(f"Cannot open config file [{shown}]")],
@@ -60,14 +72,24 @@ def parse_hacf(path: Path, registry: PluginRegistry, *, shown_as: str | None = N
             ],
             closing=[PARSE_FAILED],
         ) from None
+    binary = binary_problem(data, path)
+    if binary is not None:
+        raise ConfigErrors([binary], closing=[PARSE_FAILED])
+    text = data.decode("utf-8", errors="replace")
     reader = DirectiveReader(HaCf(path=path), registry, shown, EXTENSION_DIRECTIVES)
     for lineno, line in enumerate(text.split("\n"), start=1):
-        _read_line(reader, line, SourceLocation(path, lineno))
+        where = SourceLocation(path, lineno)
+        too_long = long_line_problem(line, where)
+        if too_long is not None:
+            reader.problems.append(too_long)
+            continue
+        _read_line(reader, line, where)
     if reader.problems:
         raise ConfigErrors(reader.problems, closing=[PARSE_FAILED])
     problems = finish(reader)
     if problems:
         raise ConfigErrors(problems)
+    cap_warnings(reader.cf.warnings)
     return reader.cf
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from hacore.api import ConfigError, ResourceRequest, SourceLocation
+from hacore.config.files import binary_problem, long_line_problem, read_bounded
 from hacore.config.model import ConfigErrors, ConfigWarning, ResourceGroup, ResourceSpec
 from hacore.plugins import PluginRegistry
 
@@ -52,7 +53,9 @@ def parse_haresources(
     """
     shown = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data, _ = read_bounded(path, shown)
+    except ConfigError as exc:
+        raise ConfigErrors([exc]) from None
     except OSError:
         raise ConfigErrors(
             [ConfigError(f"Cannot open resources file [{shown}]")],
@@ -61,11 +64,18 @@ def parse_haresources(
                 f"Please copy it to {shown}, read it, customize it, and try again.",
             ],
         ) from None
+    binary = binary_problem(data, path)
+    if binary is not None:
+        raise ConfigErrors([binary])
+    text = data.decode("utf-8", errors="replace")
     known = {node.lower() for node in nodes}
     problems: list[ConfigError] = []
     groups: list[ResourceGroup] = []
     first_seen: dict[str, SourceLocation] = {}
     for where, words in _logical_lines(text, path):
+        if isinstance(words, ConfigError):
+            problems.append(words)
+            continue
         node, tokens = words[0], words[1:]
         if node.lower() not in known:
             problems.append(ConfigError(f"Bad nodename in {shown} [{node}]", where))
@@ -98,11 +108,18 @@ def parse_haresources(
     return groups
 
 
-def _logical_lines(text: str, path: Path) -> Iterator[tuple[SourceLocation, list[str]]]:
-    """Yield (location of the first physical line, words) per non-empty logical line."""
+def _logical_lines(
+    text: str, path: Path
+) -> Iterator[tuple[SourceLocation, list[str] | ConfigError]]:
+    """Yield (location of the first physical line, words) per non-empty logical line,
+    or the problem of an over-long physical line (which is skipped)."""
     pending: str | None = None  # text of a logical line continued with "\\"
     start = 0
     for lineno, line in enumerate(text.split("\n"), start=1):
+        too_long = long_line_problem(line, SourceLocation(path, lineno))
+        if too_long is not None:
+            yield too_long.location or SourceLocation(path, lineno), too_long
+            continue
         body = line.split("#", 1)[0].rstrip("\r")
         if pending is None:
             start, pending = lineno, ""

@@ -15,9 +15,17 @@ from hacore.api import ConfigError
 from hacore.config.authkeys import parse_authkeys
 from hacore.config.hacf import parse_hacf
 from hacore.config.haresources import parse_haresources
-from hacore.config.model import AuthKeys, ClusterConfig, ConfigErrors, ConfigWarning, HaCf
+from hacore.config.model import (
+    AuthKeys,
+    ClusterConfig,
+    ConfigErrors,
+    ConfigWarning,
+    HaCf,
+    cap_warnings,
+)
 from hacore.config.monitor import resolve_monitors
 from hacore.config.nodename import local_node_name
+from hacore.fencing.devices import resolve_device
 from hacore.plugins import PluginRegistry
 
 HACF, AUTHKEYS, HARESOURCES = "ha.cf", "authkeys", "haresources"
@@ -51,14 +59,39 @@ def load_config(
         shown_as=shown_path(directory, HARESOURCES),
         warnings=hacf.warnings,
     )
-    return ClusterConfig(
+    monitors = resolve_monitors(hacf.monitors, groups)
+    cap_warnings(hacf.warnings)
+    config = ClusterConfig(
         directory=directory,
         hacf=hacf,
         groups=groups,
         authkeys=authkeys,
         local_node=local,
-        monitors=resolve_monitors(hacf.monitors, groups),
+        monitors=monitors,
     )
+    _check_stonith(config, registry)
+    return config
+
+
+def _check_stonith(config: ClusterConfig, registry: PluginRegistry) -> None:
+    """Build this node's STONITH device (as Heartbeat's ``stonith_new`` does when it
+    reads the line); lines for other nodes are not checked here, as in Heartbeat."""
+    line = config.stonith
+    if line is None:
+        return
+    applying = [s for s in config.hacf.stonith if s.applies_to(config.local_node)]
+    if len(applying) > 1:
+        config.hacf.warnings.append(
+            ConfigWarning(
+                f"{len(applying)} STONITH lines apply to {config.local_node}: "
+                "only the last one is used",
+                line.location,
+            )
+        )
+    try:
+        resolve_device(registry, line)
+    except ConfigError as exc:
+        raise ConfigErrors([exc]) from None
 
 
 def _cross_check(hacf: HaCf, local: str) -> None:

@@ -21,6 +21,13 @@ AutoFailback = Literal["on", "off", "legacy"]
 NOT_STARTED = "Configuration error, heartbeat not started."
 """Heartbeat's last line for every configuration failure (exit code 6)."""
 
+MAX_PROBLEMS_SHOWN = 20
+"""Problems printed per report; the rest are counted (``… and N more``)."""
+MAX_WARNINGS_SHOWN = 50
+"""Warnings kept per configuration; the rest are counted (``… and N more warnings``)."""
+MAX_PROBLEM_CHARS = 500
+"""A problem's text is cut here: a message may quote a line of up to 5118 characters."""
+
 
 class ConfigErrors(ConfigError):
     """Every problem one pass over the configuration found, not just the first.
@@ -44,16 +51,31 @@ class ConfigErrors(ConfigError):
         self.info = tuple(info)
         self.closing = tuple(closing)
 
+    def shown_problems(self) -> list[str]:
+        """The problems as printed: at most :data:`MAX_PROBLEMS_SHOWN`, each cut to
+        :data:`MAX_PROBLEM_CHARS`, then how many more there are."""
+        shown = [_clip(str(problem)) for problem in self.problems[:MAX_PROBLEMS_SHOWN]]
+        hidden = len(self.problems) - len(shown)
+        if hidden:
+            shown.append(f"… and {hidden} more")
+        return shown
+
     def lines(self) -> list[str]:
         """The report as Heartbeat-style ``LEVEL: text`` lines, in log order."""
         return (
-            [f"ERROR: {problem}" for problem in self.problems]
+            [f"ERROR: {problem}" for problem in self.shown_problems()]
             + [f"info: {text}" for text in self.info]
             + [f"ERROR: {text}" for text in (*self.closing, NOT_STARTED)]
         )
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_PROBLEM_CHARS:
+        return text
+    return f"{text[:MAX_PROBLEM_CHARS]}… ({len(text) - MAX_PROBLEM_CHARS} more characters)"
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,15 @@ class ConfigWarning:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def cap_warnings(warnings: list[ConfigWarning]) -> None:
+    """Keep the first :data:`MAX_WARNINGS_SHOWN` warnings and count the others, so a
+    file repeating one harmless line thousands of times cannot flood the log."""
+    hidden = len(warnings) - MAX_WARNINGS_SHOWN
+    if hidden > 0:
+        del warnings[MAX_WARNINGS_SHOWN:]
+        warnings.append(ConfigWarning(f"… and {hidden} more warnings"))
 
 
 @dataclass(frozen=True)
@@ -88,6 +119,23 @@ class Respawn:
 
 
 @dataclass(frozen=True)
+class StonithLine:
+    """``stonith TYPE FILE`` (``source`` None) or ``stonith_host FROM TYPE PARAMS…``.
+
+    ``source`` is the node allowed to use the device (lowercased) or ``*`` for any.
+    """
+
+    type: str
+    params: str = ""
+    file: Path | None = None
+    source: str | None = None
+    location: SourceLocation | None = None
+
+    def applies_to(self, node: str) -> bool:
+        return self.source in (None, "*", node)
+
+
+@dataclass(frozen=True)
 class ApiAuth:
     """``apiauth CLIENT uid=a,b gid=c``: who may use the API as CLIENT."""
 
@@ -107,7 +155,15 @@ class Extensions:
     api_tls_key: Path | None = None
     api_tls_ca: Path | None = None
     metrics_listen: str | None = None  # metrics_listen ADDR:PORT
+    metrics_tls_cert: Path | None = None  # HTTPS instead of HTTP (with metrics_tls_key)
+    metrics_tls_key: Path | None = None
+    metrics_tls_ca: Path | None = None  # clients must present a certificate it signed
     log_format: Literal["text", "json"] = "text"
+    # fence_delay TIME: how long a node that holds fewer groups than its dead peer waits
+    # before fencing it (None: DEFAULT_FENCE_DELAY_MS when a STONITH device is set).
+    fence_delay_ms: int | None = None
+    tiebreaker: str | None = None  # tiebreaker PINGNODE (off by default)
+    fifo: Path = Path("/var/lib/heartbeat/fifo")  # fifo PATH: Heartbeat's script FIFO
 
 
 @dataclass
@@ -118,6 +174,8 @@ class HaCf:
     nodes: list[str] = field(default_factory=list)
     media: list[MediumConfig] = field(default_factory=list)
     ping_nodes: list[PingNode] = field(default_factory=list)
+    # Normal and ping node names in ha.cf order: Heartbeat's node table (cl_status).
+    node_table: list[str] = field(default_factory=list)
     keepalive_ms: int = 1000
     deadtime_ms: int = 30000
     warntime_ms: int = 15000
@@ -132,15 +190,25 @@ class HaCf:
     uuidfrom: Literal["file", "nodename"] = "file"
     autojoin: Literal["none", "other", "any"] = "none"
     max_rexmit_delay_ms: int = 250
-    log_badpack: bool = True  # log_badpack: warn about packets that fail to parse
+    # log_badpack (Heartbeat's cl_msg_quiet_fmterr, inverted): log packets that cannot
+    # be parsed. Off: such packets are still dropped and counted, but not logged.
+    log_badpack: bool = True
     debug: int = 0
     logfile: Path | None = None
     debugfile: Path | None = None
     logfacility: str | None = None  # None = unset; "none" = syslog off
     use_logd: bool | None = None
     respawn: list[Respawn] = field(default_factory=list)
+    stonith: list[StonithLine] = field(default_factory=list)  # every line, in file order
+    watchdog: Path | None = None
+    realtime: bool = True  # Heartbeat's default
+    rtprio: int | None = None  # None: the lowest realtime priority, as cl_make_realtime
     apiauth: dict[str, ApiAuth] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)  # env NAME=VAL; children see HA_NAME
+    # env NAME=VAL: resource scripts and respawn clients see HA_NAME=VAL
+    env: dict[str, str] = field(default_factory=dict)
+    # The metrics' cluster label: the `cluster` directive if written, else the sorted
+    # node names joined by "," (Heartbeat's default "linux-ha" would name every cluster alike).
+    cluster: str = ""
     # Every directive as written (name -> text after the name, last occurrence wins).
     raw: dict[str, str] = field(default_factory=dict)
     # Heartbeat's parameter table exactly as `cl_status hbparameter -p NAME` prints it:
@@ -215,3 +283,10 @@ class ClusterConfig:
     @property
     def warnings(self) -> list[ConfigWarning]:
         return self.hacf.warnings
+
+    @property
+    def stonith(self) -> StonithLine | None:
+        """The device this node fences with: Heartbeat keeps one, the last line that
+        applies to it (``stonith``, or ``stonith_host`` naming it or ``*``)."""
+        lines = [line for line in self.hacf.stonith if line.applies_to(self.local_node)]
+        return lines[-1] if lines else None

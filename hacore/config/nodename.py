@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 from hacore.api import ConfigError, SourceLocation
+from hacore.config.files import read_bounded
+from hacore.config.values import node_name
 
 NODEINFO = "nodeinfo"
 
@@ -21,19 +23,22 @@ def local_node_name(config_dir: Path | str, override: str | None = None) -> str:
         name = override.strip()
         if not name:
             raise ConfigError("--node-name must not be empty")
-        return name.lower()
+        return node_name(name, "--node-name")
     nodeinfo = Path(config_dir) / NODEINFO
     try:
-        text = nodeinfo.read_text(encoding="utf-8", errors="replace")
+        data, _ = read_bounded(nodeinfo, str(nodeinfo))
     except FileNotFoundError:
         return os.uname().nodename.lower()
     except OSError as exc:
         raise ConfigError(f"Cannot read {nodeinfo}: {exc.strerror}") from exc
-    lines = text.splitlines()
+    lines = data.decode("utf-8", errors="replace").splitlines()
     first_line = lines[0].strip() if lines else ""
     if not first_line:
         raise ConfigError(
             "the first line must be this node's name (or remove the file to use uname -n)",
             SourceLocation(nodeinfo, 1),
         )
-    return first_line.lower()
+    try:
+        return node_name(first_line, "The node name")
+    except ConfigError as exc:
+        raise ConfigError(exc.message, SourceLocation(nodeinfo, 1)) from None

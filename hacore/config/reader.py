@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from hacore.api import ConfigError, MediumConfig, SourceLocation
 from hacore.config import values
@@ -19,10 +19,16 @@ from hacore.config.directives import EXTENSION_LINES, NO_EFFECT, OPTIONS, RECORD
 from hacore.config.model import ConfigWarning, HaCf, PingNode
 from hacore.plugins import PluginRegistry
 
-BUILTIN_MEDIA = frozenset({"ucast", "bcast", "mcast", "serial"})
-UNSUPPORTED_MEDIA = frozenset({"ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"})
+# The media keywords of Heartbeat's ha.cf grammar (its HBcomm plugins). A line starting
+# with one is a medium whether or not a hacore plugin provides it: with no plugin it is
+# refused as unsupported rather than as an illegal directive.
+HEARTBEAT_MEDIA = frozenset(
+    {"ucast", "bcast", "mcast", "serial", "ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"}
+)
 _DELIMS = re.compile(r"[, \t\n\r\f]+")
 _MULTI_VALUED = frozenset({"node", "env"})
+MAXNODE = 100  # Heartbeat's node table: normal and ping nodes together
+MAXMEDIA = 64  # Heartbeat's sysmedia[]: one per link a media line opens, ping nodes too
 
 
 def default_udpport() -> int:
@@ -49,10 +55,27 @@ class DirectiveReader:
         self.udpport = default_udpport()
         self.baud = 19200
         self.media_seen = False
+        self.media_count = 0
+        self._overflowed: set[str] = set()
         self.where = SourceLocation(cf.path, 0)
 
     def warn(self, message: str) -> None:
         self.cf.warnings.append(ConfigWarning(message, self.where))
+
+    def room_for(self, kind: str, total: int, limit: int) -> bool:
+        """False once ``total`` would pass Heartbeat's table size ``limit``; the first
+        overflow is the problem reported, the entries after it are dropped quietly."""
+        if total <= limit:
+            return True
+        if kind not in self._overflowed:
+            self._overflowed.add(kind)
+            self.problems.append(ConfigError(f"Too many {kind} specified (> {limit})", self.where))
+        return False
+
+    def add_node(self, name: str) -> None:
+        if self.room_for("nodes", len(self.cf.nodes) + len(self.cf.ping_nodes) + 1, MAXNODE):
+            self.cf.nodes.append(name)
+            self.cf.node_table.append(name)
 
     def read(self, directive: str, rest: str, where: SourceLocation) -> None:
         self.where = where
@@ -97,8 +120,10 @@ class DirectiveReader:
             values.host_port(value, directive)
         elif directive == "log_format" and value not in ("text", "json"):
             raise ConfigError(f"log_format [{value}] must be text or json")
-        elif directive == "api_socket" and not value.startswith("/"):
-            raise ConfigError(f"api_socket [{value}] must be an absolute path")
+        elif directive in ("api_socket", "fifo") and not value.startswith("/"):
+            raise ConfigError(f"{directive} [{value}] must be an absolute path")
+        elif directive == "fence_delay":
+            values.msec(value, "fence_delay")
         self.extensions[directive] = value
 
     def medium(self, keyword: str, rest: str) -> None:
@@ -113,21 +138,25 @@ class DirectiveReader:
             self._add_ping(PingNode(args[0].lower(), args[1:], True, self.where))
             return
         transport = self.registry.transports.get(keyword)
-        if transport is None and keyword not in BUILTIN_MEDIA:
-            if keyword in UNSUPPORTED_MEDIA:
-                raise ConfigError(f"Medium [{keyword}] is not supported by hacore")
+        if transport is None:
+            if keyword in HEARTBEAT_MEDIA:
+                raise ConfigError(
+                    f"Medium [{keyword}] is not supported by hacore: no installed transport "
+                    "plugin provides it (hacored --list-plugins)"
+                )
             raise ConfigError(f"Illegal directive [{keyword}] in {self.shown}")
         if not args:
             raise ConfigError(f"Medium [{keyword}] needs arguments (e.g. an interface)")
         medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
         self.media_seen = True
-        if transport is None:
-            self.warn(f"No transport plugin provides [{keyword}]: this line was not checked")
-        else:
-            _check_medium(self, transport.build, medium)
-        self.cf.media.append(medium)
+        links = _check_medium(self, transport.build, medium)
+        if self.room_for("media", self.media_count + links, MAXMEDIA):
+            self.media_count += links
+            self.cf.media.append(medium)
 
     def _add_ping(self, node: PingNode) -> None:
+        if node.group:
+            values.node_name(node.name, "Ping group name")
         for address in node.addresses:
             if ":" in address:
                 raise ConfigError(f"[{address}] is IPv6: ping6 is not supported by hacore")
@@ -142,14 +171,23 @@ class DirectiveReader:
             args = (node.name, *node.addresses) if node.group else node.addresses
             medium = MediumConfig(keyword, args, self.udpport, self.baud, self.where)
             _check_medium(self, transport.build, medium)
-        self.cf.ping_nodes.append(node)
+        nodes = len(self.cf.nodes) + len(self.cf.ping_nodes) + 1
+        if self.room_for("nodes", nodes, MAXNODE) and self.room_for(
+            "media", self.media_count + 1, MAXMEDIA
+        ):
+            self.media_count += 1
+            self.cf.ping_nodes.append(node)
+            self.cf.node_table.append(node.name)
 
 
 def _check_medium(
-    reader: DirectiveReader, build: Callable[[MediumConfig], object], medium: MediumConfig
-) -> None:
+    reader: DirectiveReader,
+    build: Callable[[MediumConfig], Sequence[object]],
+    medium: MediumConfig,
+) -> int:
+    """Let the transport check the line; the number of links it opens."""
     try:
-        build(medium)
+        return len(build(medium))
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.location or medium.location) from None
     except Exception as exc:

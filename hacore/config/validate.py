@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from hacore.api import ConfigError, SourceLocation
+from hacore.config import values
 from hacore.config.apiauth import DEFAULT_APIAUTH
 from hacore.config.model import ConfigWarning, Extensions
 from hacore.config.reader import DirectiveReader
@@ -50,6 +51,7 @@ LEGACY_WARNINGS = (
     "See documentation for conversion details.",
 )
 _TLS = ("api_tls_cert", "api_tls_key", "api_tls_ca")
+_METRICS_TLS = ("metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca")
 
 
 def finish(r: DirectiveReader) -> list[ConfigError]:
@@ -77,13 +79,17 @@ def finish(r: DirectiveReader) -> list[ConfigError]:
         )
     cf.parameters.setdefault("udpport", str(cf.udpport))
     if cf.auto_failback == "legacy":
+        decided_at = _last(r, "auto_failback", "nice_failback")
         for text in LEGACY_WARNINGS:
-            _warn(r, text, "auto_failback", "nice_failback")
+            cf.warnings.append(ConfigWarning(text, decided_at))
     problems += _logging(r)
     problems += _extensions(r)
     for client, auth in DEFAULT_APIAUTH.items():
         cf.apiauth.setdefault(client, auth)
     cf.parameters.setdefault("debug", str(cf.debug))
+    # Before Heartbeat's default "linux-ha" is filled in: clusters left unnamed must not
+    # all share one name in a Prometheus that scrapes several of them.
+    cf.cluster = cf.parameters.get("cluster") or ",".join(sorted(cf.nodes))
     for name, default in HEARTBEAT_DEFAULTS.items():
         cf.parameters.setdefault(name, default)
     return problems
@@ -168,6 +174,7 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         for name in _TLS:
             if name in ext:
                 _warn(r, f"{name} has no effect without api_listen", name)
+    problems += _metrics_tls(r)
     log_format: Literal["text", "json"] = "json" if ext.get("log_format") == "json" else "text"
     r.cf.extensions = Extensions(
         api_socket=_path(ext.get("api_socket")),
@@ -176,8 +183,52 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         api_tls_key=_path(ext.get("api_tls_key")),
         api_tls_ca=_path(ext.get("api_tls_ca")),
         metrics_listen=ext.get("metrics_listen"),
+        metrics_tls_cert=_path(ext.get("metrics_tls_cert")),
+        metrics_tls_key=_path(ext.get("metrics_tls_key")),
+        metrics_tls_ca=_path(ext.get("metrics_tls_ca")),
         log_format=log_format,
+        fence_delay_ms=values.msec(ext["fence_delay"], "fence_delay")
+        if "fence_delay" in ext
+        else None,
+        tiebreaker=ext["tiebreaker"].lower() if "tiebreaker" in ext else None,
+        fifo=_path(ext.get("fifo")) or Extensions.fifo,
     )
+    tiebreaker = r.cf.extensions.tiebreaker
+    if tiebreaker is not None and tiebreaker not in {p.name for p in r.cf.ping_nodes}:
+        problems.append(
+            ConfigError(
+                f"tiebreaker [{tiebreaker}] must name a ping or ping_group node of ha.cf",
+                _at(r, "tiebreaker"),
+            )
+        )
+    if tiebreaker is not None and len(r.cf.nodes) != 2:
+        _warn(r, "tiebreaker only applies to two-node clusters: ignored", "tiebreaker")
+    return problems
+
+
+def _metrics_tls(r: DirectiveReader) -> list[ConfigError]:
+    """HTTPS needs the certificate and its key; a CA alone would authenticate nothing."""
+    ext = r.extensions
+    written = [name for name in _METRICS_TLS if name in ext]
+    if not written:
+        return []
+    if "metrics_listen" not in ext:
+        for name in written:
+            _warn(r, f"{name} has no effect without metrics_listen", name)
+        return []
+    problems = []
+    missing = [name for name in ("metrics_tls_cert", "metrics_tls_key") if name not in ext]
+    if missing:
+        problems.append(
+            ConfigError(
+                f"{', '.join(written)} needs {' and '.join(missing)}: "
+                "HTTPS needs a certificate and its key",
+                _at(r, *written),
+            )
+        )
+    for name in written:
+        if not Path(ext[name]).is_file():
+            problems.append(ConfigError(f"{name} [{ext[name]}]: no such file", _at(r, name)))
     return problems
 
 
@@ -191,6 +242,12 @@ def _at(r: DirectiveReader, *directives: str) -> SourceLocation | None:
         if name in r.set_at:
             return r.set_at[name]
     return None
+
+
+def _last(r: DirectiveReader, *directives: str) -> SourceLocation | None:
+    """The last line that set any of ``directives``: the one whose value counts."""
+    written = [r.set_at[name] for name in directives if name in r.set_at]
+    return max(written, key=lambda where: where.line, default=None)
 
 
 def _warn(r: DirectiveReader, message: str, *directives: str) -> None:

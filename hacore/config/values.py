@@ -16,6 +16,9 @@ from hacore.config.timeparse import parse_msec
 _TRUE = frozenset({"true", "on", "yes", "y", "1"})
 _FALSE = frozenset({"false", "off", "no", "n", "0"})
 _INTEGER = re.compile(r"[+-]?\d+")
+_NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+MAX_NAME_CHARS = 99
+"""Heartbeat's HOSTLENG (100) less the NUL: the longest node name."""
 _HOSTNAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
@@ -51,6 +54,32 @@ def msec(value: str, directive: str, minimum: int = 0) -> int:
     if ms < minimum:
         raise ConfigError(f"{directive} [{value}] must be at least {minimum} ms")
     return ms
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """``text`` safe to quote in a one-line message: escapes shown, long text cut."""
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit else f"{escaped[:limit]}…"
+
+
+def node_name(value: str, what: str = "Node name") -> str:
+    """A cluster node name, lowercased: a host name of at most :data:`MAX_NAME_CHARS`.
+
+    Heartbeat copies names into ``HOSTLENG`` (100 byte) buffers, silently cutting a
+    longer one, and sends them in ``src=``/``dest=`` fields where a newline, ``=`` or a
+    backslash corrupt the message. Such names are refused here instead.
+    """
+    if len(value) > MAX_NAME_CHARS:
+        raise ConfigError(
+            f"{what} [{printable(value)}] is too long "
+            f"({len(value)} characters, limit {MAX_NAME_CHARS})"
+        )
+    if not _NODE_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{what} [{printable(value)}] is not a host name "
+            "(letters, digits, '.', '-' and '_'; starting with a letter, digit or '_')"
+        )
+    return value.lower()
 
 
 def is_hostname(text: str) -> bool:

@@ -14,10 +14,17 @@ from typing import TYPE_CHECKING
 
 import hacore.failover.actions as fa
 from hacore import monitor
-from hacore.api import Scope
+from hacore.api import NodeStatus, Scope
 from hacore.config.model import ApiAuth
+from hacore.control.clients import ClientQueries, client_word
 from hacore.control.events import Subscription
-from hacore.control.model import Cleaned, ClusterView, OperationFailed, OperationRefused
+from hacore.control.model import (
+    Cleaned,
+    ClusterView,
+    OperationFailed,
+    OperationRefused,
+    UnknownNode,
+)
 from hacore.control.view import build_view
 from hacore.reload import reload_config
 
@@ -31,6 +38,7 @@ class ControlAdapter:
     def __init__(self, node: Node) -> None:
         self._node = node
         self._waiting: dict[str, list[asyncio.Future[fa.OperationDone]]] = {}
+        self.clients = ClientQueries(node.send_message, self._local_clients)
 
     def snapshot(self) -> ClusterView:
         return build_view(self._node)
@@ -45,6 +53,23 @@ class ControlAdapter:
 
     async def cleanup(self, resource: str) -> tuple[list[Cleaned], ClusterView]:
         return monitor.cleanup(self._node, resource), self.snapshot()
+
+    async def client_status(self, node: str, client: str, timeout_s: float) -> str:
+        """Heartbeat's API clientstatus: our own clients, ``offline`` for a node that is
+        not active, else the peer's answer over the wire."""
+        name = node.lower()
+        here = self._node
+        if name not in here.config.hacf.node_table:
+            raise UnknownNode(f"no node {node} in ha.cf")
+        if name == here.config.local_node:
+            return client_word(client in self._local_clients())
+        if here.membership.status(name) != NodeStatus.ACTIVE:
+            return client_word(False)
+        return await self.clients.ask(name, client, timeout_s)
+
+    def _local_clients(self) -> set[str]:
+        supervisor = self._node.supervisor
+        return supervisor.running() if supervisor is not None else set()
 
     async def reload(self) -> list[str]:
         return reload_config(self._node)

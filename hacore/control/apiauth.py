@@ -22,18 +22,11 @@ import pwd
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hacore.config.apiauth import DEFAULT_APIAUTH
 from hacore.config.model import ApiAuth
 
 API_CLIENT = "hactl"
 CASUAL_CLIENT = "anon"
-
-BUILTIN_APIAUTH: dict[str, ApiAuth] = {
-    "ipfail": ApiAuth("ipfail", uids=("hacluster",)),
-    "ccm": ApiAuth("ccm", uids=("hacluster",)),
-    "ping": ApiAuth("ping", gids=("haclient",)),
-    "lha-snmpagent": ApiAuth("lha-snmpagent", uids=("root",)),
-    "anon": ApiAuth("anon", uids=("root",), gids=("haclient",)),
-}
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class Decision:
 
 def effective_entries(configured: Mapping[str, ApiAuth]) -> dict[str, ApiAuth]:
     """Heartbeat's built-in entries, each replaced by ha.cf's entry of the same name."""
-    return {**BUILTIN_APIAUTH, **configured}
+    return {**DEFAULT_APIAUTH, **configured}
 
 
 def authorize(peer: PeerCredentials, configured: Mapping[str, ApiAuth]) -> Decision:

@@ -27,6 +27,7 @@ from hacore.control.model import (
     ClusterView,
     EventsLost,
     FailoverEvent,
+    FencingView,
     GroupView,
     MonitorEvent,
     MonitorOutcome,
@@ -75,6 +76,7 @@ def node_to_pb(node: NodeView, local_node: str) -> pb.Node:
             pb.Link(name=link.name, status=LINK_STATUS_TO_PB[link.status]) for link in node.links
         ],
         local=node.name == local_node,
+        config_index=node.config_index,
     )
     if node.generation is not None:
         message.generation = node.generation
@@ -144,7 +146,42 @@ def cluster_to_pb(view: ClusterView, wall: float) -> pb.ClusterStatus:
         config_dir=view.config_dir,
         version=view.version,
         time=timestamp(wall),
+        fencing=fencing_to_pb(view.fencing),
+        rsc_status=view.rsc_status,
+        parameters=dict(view.parameters),
     )
+
+
+def fencing_to_pb(view: FencingView) -> pb.Fencing:
+    message = pb.Fencing(
+        delay_seconds=view.delay_s,
+        watchdog_open=view.watchdog_open,
+        watchdog_feeds=view.watchdog_feeds,
+        realtime=view.realtime,
+    )
+    for name, value in (
+        ("device", view.device),
+        ("tiebreaker", view.tiebreaker),
+        ("tiebreaker_reachable", view.tiebreaker_reachable),
+        ("watchdog", view.watchdog),
+    ):
+        if value is not None:
+            setattr(message, name, value)
+    for target in view.targets:
+        item = message.targets.add(
+            node=target.node,
+            state=target.state,
+            attempts=target.attempts,
+            failures=target.failures,
+            last_error=target.last_error,
+        )
+        if target.last_result is not None:
+            item.last_result = target.last_result
+        if target.since_wall is not None:
+            item.since.CopyFrom(timestamp(target.since_wall))
+        if target.next_attempt_wall is not None:
+            item.next_attempt.CopyFrom(timestamp(target.next_attempt_wall))
+    return message
 
 
 def event_to_pb(timed: TimedEvent) -> pb.Event:

@@ -10,8 +10,8 @@ state.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from hacore.api import (
@@ -51,6 +51,14 @@ class InvalidRequest(HacoreError):
     that is not in haresources."""
 
 
+class UnknownNode(HacoreError):
+    """The request names a node ha.cf does not list (INVALID_ARGUMENT)."""
+
+
+class NoTimelyResponse(HacoreError):
+    """A peer did not answer a query in time (DEADLINE_EXCEEDED)."""
+
+
 # --------------------------------------------------------------------------------------
 # Snapshot
 
@@ -79,6 +87,7 @@ class NodeView:
     generation: int | None
     last_heard_ago_s: float | None
     since_wall: float | None
+    config_index: int = 0  # position among ha.cf's node/ping entries
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,36 @@ class GroupView:
 
 
 @dataclass(frozen=True)
+class FenceTargetView:
+    """Fencing one peer: ``state`` is a :class:`hacore.fencing.FenceState` word;
+    ``last_result`` Heartbeat's stonith result word of the last attempt."""
+
+    node: str
+    state: str
+    attempts: int
+    failures: int
+    last_result: str | None
+    last_error: str
+    since_wall: float | None
+    next_attempt_wall: float | None
+
+
+@dataclass(frozen=True)
+class FencingView:
+    """STONITH, watchdog, tiebreaker and realtime as this node runs them."""
+
+    device: str | None = None  # the device this node fences with (None: no STONITH)
+    delay_s: float = 0.0
+    targets: tuple[FenceTargetView, ...] = ()
+    tiebreaker: str | None = None
+    tiebreaker_reachable: bool | None = None
+    watchdog: str | None = None
+    watchdog_open: bool = False
+    watchdog_feeds: int = 0
+    realtime: bool = False
+
+
+@dataclass(frozen=True)
 class ClusterView:
     """Everything ``hactl status`` shows, taken at one instant."""
 
@@ -139,6 +178,9 @@ class ClusterView:
     deadtime_ms: int
     config_dir: str
     version: str
+    fencing: FencingView = FencingView()
+    rsc_status: str = "none"  # `cl_status rscstatus`
+    parameters: Mapping[str, str] = field(default_factory=dict)  # `cl_status hbparameter`
 
 
 # --------------------------------------------------------------------------------------
@@ -245,6 +287,11 @@ class ControlTarget(Protocol):
         """Reset the fail counts of the resources ``resource`` names as haresources does
         (all when empty) and lift their groups' failure here. Raises InvalidRequest for a
         name that matches nothing."""
+
+    async def client_status(self, node: str, client: str, timeout_s: float) -> str:
+        """``online`` or ``offline``: whether API client ``client`` runs on ``node``
+        (cl_status clientstatus). Raises UnknownNode, or NoTimelyResponse when an
+        active peer did not answer within ``timeout_s``."""
 
     async def reload(self) -> list[str]:
         """Re-read the configuration; return warnings. A bad config raises

@@ -26,11 +26,13 @@ import socket
 import stat
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import structlog
 
 from hacore.api import HacoreError
+from hacore.control import limits
 from hacore.control.apiauth import PeerCredentials
 
 log = structlog.get_logger("hacore.control")
@@ -38,6 +40,8 @@ log = structlog.get_logger("hacore.control")
 SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)  # Linux >= 4.13
 _UNIX_PATH_MAX = 107
 _RELAY_CHUNK = 64 * 1024
+_BACKLOG = 128
+_ACCEPT_RETRY_S = 0.5  # the listener stays readable while accept fails: do not spin
 _UCRED = struct.Struct("3i")
 
 
@@ -67,17 +71,44 @@ def _peer_groups(sock: socket.socket) -> tuple[int, ...]:
 
 
 class PeerCredFront:
-    """Owns the public socket and the private directory behind it."""
+    """Owns the public socket and the private directory behind it.
 
-    def __init__(self, public_path: Path, mode: int = 0o660, group: str | None = "haclient"):
+    Its accept loop is its own rather than asyncio's server: it can refuse a caller
+    before relaying anything (too many connections, descriptors running out; see
+    :mod:`hacore.control.limits`), and an accept that fails (``EMFILE``) is a throttled
+    warning and a pause, not asyncio's traceback per attempt.
+    """
+
+    def __init__(
+        self,
+        public_path: Path,
+        mode: int = 0o660,
+        group: str | None = "haclient",
+        *,
+        max_connections: int = limits.MAX_API_CONNECTIONS,
+        first_bytes_timeout: float = limits.FIRST_BYTES_TIMEOUT_S,
+        fd_reserve: int = limits.FD_RESERVE,
+    ):
         self.public_path = public_path
         self._mode = mode
         self._group = group
+        self._max_connections = max_connections
+        self._first_bytes_timeout = first_bytes_timeout
+        self._fd_reserve = fd_reserve
         self._private_dir: Path | None = None
-        self._server: asyncio.AbstractServer | None = None
+        self._listener: socket.socket | None = None
+        self._acceptor: asyncio.Task[None] | None = None
         self._peers: dict[str, PeerCredentials] = {}
         self._relays: set[asyncio.Task[None]] = set()
+        self._unrelayed = 0  # callers accepted whose relay to gRPC is not open yet
         self._counter = itertools.count(1)
+        self._refusals = limits.Throttled("api_connection_refused")
+        self._accept_errors = limits.Throttled("api_accept_failed")
+
+    @property
+    def connections(self) -> int:
+        """Callers connected now (each relayed or about to be)."""
+        return len(self._relays)
 
     def prepare(self) -> str:
         """Create the private directory; return the gRPC address to listen on there."""
@@ -92,19 +123,31 @@ class PeerCredFront:
         if self._private_dir is None:
             raise RuntimeError("prepare() must be called before start()")
         await self._clear_stale_socket()
-        self._server = await asyncio.start_unix_server(self._accept, path=str(self.public_path))
-        os.chmod(self.public_path, self._mode)
-        gid = self._group_id()
-        if gid is not None:
-            os.chown(self.public_path, -1, gid)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(self.public_path))
+            listener.listen(_BACKLOG)
+            listener.setblocking(False)
+            os.chmod(self.public_path, self._mode)
+            gid = self._group_id()
+            if gid is not None:
+                os.chown(self.public_path, -1, gid)
+        except BaseException:
+            listener.close()
+            raise
+        self._listener = listener
+        self._acceptor = asyncio.ensure_future(self._accept_loop(listener))
 
     def close_listener(self) -> None:
         """Accept no new connection; connections already relayed go on."""
-        if self._server is not None:
-            self._server.close()
+        if self._acceptor is not None:
+            self._acceptor.cancel()
+            self._acceptor = None
+        if self._listener is not None:
+            self._listener.close()
             with contextlib.suppress(FileNotFoundError):
                 self.public_path.unlink()
-            self._server = None
+            self._listener = None
 
     async def stop(self) -> None:
         self.close_listener()
@@ -144,26 +187,78 @@ class PeerCredFront:
         writer.close()
         raise SocketInUse(f"{path} is in use by another process (is hacored already running?)")
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._relays.add(task)
+    async def _accept_loop(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError as exc:
+                self._accept_errors.warn(
+                    f"API socket: accept failed: {exc.strerror or exc}; retrying",
+                    errno=exc.errno,
+                )
+                await asyncio.sleep(_ACCEPT_RETRY_S)
+                continue
+            refusal = self._refusal()
+            if refusal is not None:
+                conn.close()
+                self._refusals.warn(f"API connection refused: {refusal}")
+                continue
+            self._unrelayed += 1  # now: the next accept may come before this task runs
+            task = asyncio.ensure_future(self._accept(conn))
+            self._relays.add(task)
+            task.add_done_callback(self._relays.discard)
+
+    def _refusal(self) -> str | None:
+        if len(self._relays) >= self._max_connections:
+            return f"{self._max_connections} connections open (the limit)"
+        # This caller and those not relayed yet each need two descriptors more.
+        needed = (limits.FDS_PER_CONNECTION - 1) * (self._unrelayed + 1)
+        if limits.descriptors_left(self._fd_reserve) < needed:
+            return "file descriptors are running out (kept for resource actions)"
+        return None
+
+    async def _accept(self, conn: socket.socket) -> None:
+        relayed = False
+
+        def on_relay() -> None:
+            nonlocal relayed
+            relayed = True
+            self._unrelayed -= 1
+
         try:
-            await self._serve(reader, writer)
+            reader, writer = await asyncio.open_unix_connection(sock=conn)
+        except OSError:
+            conn.close()
+            self._unrelayed -= 1
+            return
+        try:
+            await self._serve(reader, writer, on_relay)
         except asyncio.CancelledError:
-            # End as a normal return: Python 3.11's start_unix_server callback calls
-            # task.exception() on a cancelled handler and logs the CancelledError.
-            pass
+            pass  # stop(): the connection simply ends
         finally:
-            self._relays.discard(task)
+            if not relayed:
+                self._unrelayed -= 1
             writer.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        on_relay: Callable[[], None],
+    ) -> None:
         assert self._private_dir is not None
         try:
             peer = peer_credentials(writer.get_extra_info("socket"))
         except OSError as exc:
             log.warning("api_peercred_failed", error=str(exc))
+            return
+        try:
+            first = await asyncio.wait_for(reader.read(_RELAY_CHUNK), self._first_bytes_timeout)
+        except (TimeoutError, ConnectionError, OSError):
+            log.debug("api_silent_caller", pid=peer.pid, uid=peer.uid)
+            return
+        if not first:
             return
         bound = self._private_dir / f"p{next(self._counter)}"
         key = f"unix:{bound}"
@@ -184,8 +279,10 @@ class PeerCredFront:
                 bound.unlink()
             log.error("api_upstream_failed", error=str(exc))
             return
+        on_relay()
         log.debug("api_connection", pid=peer.pid, uid=peer.uid, gid=peer.gid)
         try:
+            up_writer.write(first)
             await asyncio.gather(_relay(reader, up_writer), _relay(up_reader, writer))
         finally:
             self._peers.pop(key, None)

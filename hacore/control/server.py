@@ -11,6 +11,10 @@ Listeners:
 
 Health checking (``grpc.health.v1``) and server reflection are always on, and open
 to anyone who can connect: they reveal nothing about the cluster.
+
+Connections are bounded (:mod:`hacore.control.limits`): the front refuses callers past
+the limit or when descriptors run short, and gRPC closes connections that have had no
+call in progress for ``idle_timeout``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from grpc_reflection.v1alpha import reflection
 
 from hacore.api import ConfigError
 from hacore.config.model import Extensions
+from hacore.control import limits
 from hacore.control.addresses import parse_host_port
 from hacore.control.model import ControlTarget
 from hacore.control.peercred import PeerCredFront
@@ -92,9 +97,21 @@ class ControlServer:
         tls: TlsListener | None = None,
         socket_group: str | None = "haclient",
         socket_mode: int = 0o660,
+        max_connections: int = limits.MAX_API_CONNECTIONS,
+        first_bytes_timeout: float = limits.FIRST_BYTES_TIMEOUT_S,
+        idle_timeout: float = limits.IDLE_TIMEOUT_S,
+        fd_reserve: int = limits.FD_RESERVE,
     ) -> None:
         self._target = target
-        self._front = PeerCredFront(socket_path, mode=socket_mode, group=socket_group)
+        self._front = PeerCredFront(
+            socket_path,
+            mode=socket_mode,
+            group=socket_group,
+            max_connections=max_connections,
+            first_bytes_timeout=first_bytes_timeout,
+            fd_reserve=fd_reserve,
+        )
+        self._idle_ms = round(idle_timeout * 1000)
         self._tls = tls
         self._server: grpc.aio.Server | None = None
         self._health: health_aio.HealthServicer | None = None
@@ -112,10 +129,18 @@ class ControlServer:
     def socket_path(self) -> Path:
         return self._front.public_path
 
+    @property
+    def connections(self) -> int:
+        """Callers connected to the unix socket now."""
+        return self._front.connections
+
     async def start(self) -> None:
         tls = (self._tls, self._tls.credentials()) if self._tls is not None else None
+        fd_limit = limits.raise_fd_limit()
         # No SO_REUSEPORT (grpc's default): a second daemon must not share api_listen.
-        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        server = grpc.aio.server(
+            options=[("grpc.so_reuseport", 0), ("grpc.max_connection_idle_ms", self._idle_ms)]
+        )
         pb_grpc.add_ClusterServicer_to_server(  # type: ignore[no-untyped-call]
             ClusterService(self._target, self._front.credentials), server
         )
@@ -141,6 +166,7 @@ class ControlServer:
             "api_listening",
             socket=str(self.socket_path),
             tls=f"{self._tls.address} (port {self.tls_port})" if self._tls else None,
+            fd_limit=fd_limit,
         )
 
     @staticmethod

@@ -24,9 +24,11 @@ from hacore.control.model import (
     ClusterView,
     ControlTarget,
     InvalidRequest,
+    NoTimelyResponse,
     OperationFailed,
     OperationRefused,
     TargetUnavailable,
+    UnknownNode,
 )
 from hacore.v1 import hacore_pb2 as pb
 from hacore.v1 import hacore_pb2_grpc as pb_grpc
@@ -36,6 +38,10 @@ log = structlog.get_logger("hacore.control")
 Context = grpc.aio.ServicerContext[Any, Any]
 CredentialLookup = Callable[[str], PeerCredentials | None]
 _T = TypeVar("_T")
+DEFAULT_CLIENT_TIMEOUT_MS = 500  # cl_status clientstatus's default
+# Read-only calls are what monitoring polls every few seconds: at info level they would
+# bury the log's real events. They stay traceable at debug level (ha.cf debugfile).
+_READ_ONLY = frozenset({"GetStatus", "GetClientStatus", "Watch"})
 
 _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (OperationRefused, grpc.StatusCode.FAILED_PRECONDITION, "refused"),
@@ -47,6 +53,8 @@ _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     ),
     (OperationFailed, grpc.StatusCode.ABORTED, "failed"),
     (TargetUnavailable, grpc.StatusCode.UNAVAILABLE, "unavailable"),
+    (UnknownNode, grpc.StatusCode.INVALID_ARGUMENT, "refused"),
+    (NoTimelyResponse, grpc.StatusCode.DEADLINE_EXCEEDED, "failed"),
     (HacoreError, grpc.StatusCode.ABORTED, "failed"),
 )
 
@@ -86,6 +94,18 @@ class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
         await self._authorize(context, "Reload")
         warnings = await self._call(context, "reload", self._target.reload())
         return pb.ReloadResponse(warnings=warnings)
+
+    async def GetClientStatus(
+        self, request: pb.ClientStatusRequest, context: Context
+    ) -> pb.ClientStatusResponse:
+        await self._authorize(context, "GetClientStatus")
+        timeout_s = (request.timeout_ms or DEFAULT_CLIENT_TIMEOUT_MS) / 1000
+        status = await self._call(
+            context,
+            "clientstatus",
+            self._target.client_status(request.node, request.client, timeout_s),
+        )
+        return pb.ClientStatusResponse(status=status)
 
     async def Watch(self, request: pb.WatchRequest, context: Context) -> AsyncIterator[pb.Event]:
         await self._authorize(context, "Watch")
@@ -155,16 +175,21 @@ class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
                     reason=decision.reason,
                 )
                 await _abort(context, grpc.StatusCode.PERMISSION_DENIED, decision.reason)
-            log.info("api_call", method=method, pid=creds.pid, uid=creds.uid, **details)
+            _log_call(method, pid=creds.pid, uid=creds.uid, **details)
             return
         auth = context.auth_context()
         if auth.get("transport_security_type") == [b"ssl"]:
             # The TLS listener requires a client certificate signed by api_tls_ca:
             # the handshake already was the authorisation.
             subject = b",".join(auth.get("x509_subject", [b"?"])).decode(errors="replace")
-            log.info("api_call", method=method, peer=peer, certificate=subject, **details)
+            _log_call(method, peer=peer, certificate=subject, **details)
             return
         await _abort(context, grpc.StatusCode.PERMISSION_DENIED, "a client certificate is required")
+
+
+def _log_call(method: str, **details: object) -> None:
+    emit = log.debug if method in _READ_ONLY else log.info
+    emit("api_call", method=method, **details)
 
 
 async def _fail(context: Context, verb: str, exc: Exception) -> NoReturn:
@@ -186,7 +211,7 @@ def _one_line(exc: Exception) -> str:
     problems are kept.
     """
     if isinstance(exc, ConfigErrors):
-        return "; ".join(str(problem) for problem in exc.problems)
+        return "; ".join(exc.shown_problems())
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 

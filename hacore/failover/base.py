@@ -106,6 +106,9 @@ class RulesBase:
         self.offer_hold = Hold.NONE
         self.shutdown_pending = False
         self.initial_done = False
+        # Heartbeat's i_hold_resources bits for a category without any group here: it
+        # still reports who "has" the empty set (see heartbeat_hold).
+        self.empty_hold = Hold.NONE
         self.now = 0.0
         self.jobs: list[Job] = []
         self._fire = fire
@@ -241,6 +244,12 @@ class RulesBase:
     def drop_jobs(self, *events: str) -> None:
         self.jobs = [job for job in self.jobs if job.ctx.event not in events]
 
+    def hold_empty(self, bits: Hold, held: bool) -> None:
+        """Heartbeat sets a category's holding bit when it acquires the category and
+        clears it when it gives it up, whether or not any group is in it; for the
+        categories without a group here only this remembers it."""
+        self.empty_hold = (self.empty_hold | bits) if held else (self.empty_hold & ~bits)
+
     def claim_locals(self, keys: list[str], reason: str) -> None:
         """Start our local groups ``keys``; ``local_acquired`` follows."""
         self.want(keys, True, reason)
@@ -314,6 +323,16 @@ class RulesBase:
     def rsc_hold(self) -> str:
         """What we hold, as Heartbeat's word (``none``/``local``/``foreign``/``all``)."""
         return self.held_bits().word
+
+    def heartbeat_hold(self) -> Hold:
+        """Heartbeat's i_hold_resources as ``cl_status rscstatus`` prints it: what we
+        claim, plus each category without groups here as Heartbeat's bits say (``local``
+        on a node whose own haresources lines are empty, once it has "acquired" them)."""
+        empty = Hold.NONE
+        for category in (Hold.LOCAL, Hold.FOREIGN):
+            if not self.keys_in(category):
+                empty |= category
+        return self.held_bits() | (self.empty_hold & empty)
 
     def category(self, key: str) -> Hold:
         """The group's bit relative to us."""

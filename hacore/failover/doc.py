@@ -79,8 +79,10 @@ queued: the daemon may exit).
 
 Queries: `groups()`, `holder(key)` (who runs it as far as we know), `state(key)` (its
 state on that holder), `local_state(key)`, `rsc_hold()` (our holdings as Heartbeat's word),
-`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves), `failed_on(key)`
-(the nodes where the group's monitoring gave up), `stable`,
+`rscstatus()` (`cl_status rscstatus`: `transition` while anything moves; a set without
+groups counts as held as Heartbeat's bits say, e.g. `local` on a node without haresources
+lines once it has started), `failed_on(key)` (the nodes where the group's monitoring gave
+up), `stable`,
 `busy()` (an Acquire or Release in flight) and, for tests and debugging, `node` and
 `standby` (the two tables' states) and `peer_stable`. The engine has no other public
 state: what the rules know belongs to the rules object (`hacore.failover.rules.Rules`).

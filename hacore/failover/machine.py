@@ -164,11 +164,13 @@ class Failover:
     def rscstatus(self) -> str:
         """``cl_status rscstatus``: what we hold, ``transition`` while anything moves.
 
-        Legacy mode tracks no holdings, so Heartbeat prints ``none`` there.
+        Legacy mode tracks no holdings, so Heartbeat prints ``none`` there. A category
+        without groups counts as held as Heartbeat's bits say (``local`` on a node whose
+        own haresources lines are empty, once it has "acquired" them).
         """
         if self._rules.is_legacy:
             return "transition" if self.busy() else "none"
-        return self.rsc_hold() if self.stable else "transition"
+        return self._rules.heartbeat_hold().word if self.stable else "transition"
 
     def busy(self) -> bool:
         """An Acquire or Release is in flight."""
@@ -188,6 +190,11 @@ class Failover:
     def peer_stable(self) -> bool:
         """Heartbeat's other_is_stable."""
         return self._rules.peer.stable
+
+    @property
+    def peer_left(self) -> bool:
+        """The peer shut down cleanly (it sent shutdone): it left nothing behind to fence."""
+        return self._rules.peer.left
 
     # ------------------------------------------------------------------ the loop
 

@@ -150,11 +150,13 @@ class NodeRules(RulesBase):
     @action
     def take_our_locals(self, ctx: Ctx, arg: str) -> None:
         """req_our_resources: unless the peer holds our local groups or we hold some,
-        acquire our local groups (`Local Resource acquisition completed. (none)` otherwise)"""
+        acquire our local groups (`Local Resource acquisition completed. (none)` otherwise);
+        the `local` set counts as held from then on, even without groups"""
         ours = [key for key, rec in self.records.items() if rec.local]
         if self.peer.hold & Hold.FOREIGN or any(self.claimed(key) for key in ours):
             log.info("local_acquisition", msg="Local Resource acquisition completed. (none)")
             return
+        self.hold_empty(Hold.LOCAL, True)
         self.claim_locals(ours, "start-up")
 
     @action
@@ -183,7 +185,9 @@ class NodeRules(RulesBase):
     def try_failback(self, ctx: Ctx, arg: str) -> None:
         """auto_failback on, failback due and foreign groups held: start a `foreign` standby
         (`Auto failback delayed.` and retry in 1 s while not possible); not while one of
-        them keeps failing on the peer (`hacore_failed`): it stays due until a cleanup there"""
+        them keeps failing on the peer (`hacore_failed`): it stays due until a cleanup there;
+        without foreign groups, a due failback just gives up the empty `foreign` set, as
+        Heartbeat does"""
         # Heartbeat's PerformAutoFailback; refusals come back through the standby table.
         eligible = (
             self.cfg.auto_failback == "on"
@@ -193,6 +197,12 @@ class NodeRules(RulesBase):
             and self.wants_any(Hold.FOREIGN)
         )
         if not eligible:
+            if (
+                self.needs_failback
+                and self.cfg.auto_failback == "on"
+                and not self.keys_in(Hold.FOREIGN)
+            ):
+                self.hold_empty(Hold.FOREIGN, False)
             self.needs_failback = False
             return
         failed_there = [
@@ -216,11 +226,13 @@ class NodeRules(RulesBase):
     def take_over_all(self, ctx: Ctx, arg: str) -> None:
         """Heartbeat's takeover_from_node + mach_down: log `Resources being acquired from
         X.`, forget the peer's holdings, want every group running here (those being released
-        too; FAILED ones stay as they are), self-grant our local ones, mark failback as due"""
+        too; FAILED ones stay as they are), self-grant our local ones, mark failback as due;
+        both sets count as held, even without groups"""
         self.peer.hold = Hold.NONE
         self.peer.keys.clear()
         self.peer.stable = True
         self.memory.given_away.clear()
+        self.hold_empty(Hold.ALL, True)
         if not self.is_legacy:
             self.needs_failback = True  # Heartbeat's rsc_needs_failback after any recovery
         # Groups being released here (a standby cut short) are wanted back too; a FAILED
@@ -299,10 +311,11 @@ class NodeRules(RulesBase):
     @action
     def expect_returning_peer(self, ctx: Ctx, arg: str) -> None:
         """the peer is new: unstable until it reports; failback is due if we hold its
-        groups"""
+        groups (or its empty set)"""
         self.peer.stable = False
         self.memory.given_away.clear()  # the new instance holds nothing we gave the old one
-        if not self.is_legacy and self.wants_any(Hold.FOREIGN):
+        empty_foreign = not self.keys_in(Hold.FOREIGN) and self.empty_hold & Hold.FOREIGN
+        if not self.is_legacy and (self.wants_any(Hold.FOREIGN) or empty_foreign):
             self.needs_failback = True
 
     # ------------------------------------------------------------------ our shutdown
@@ -324,6 +337,7 @@ class NodeRules(RulesBase):
         self.shutdown_pending = False
         self.needs_failback = False
         self.timers.failback_at = self.timers.offer_at = None
+        self.hold_empty(Hold.ALL, False)
         if not self.is_legacy:
             self.send_report(messages.resource(Hold.NONE, stable=False, info="shutdown"))
         log.info("shutdown", msg="Heartbeat shutdown in progress.")

@@ -163,12 +163,13 @@ class StandbyRules(RulesBase):
     @action
     def release_standby_set(self, ctx: Ctx, arg: str) -> None:
         """log `standby: X can take our <set> resources`, send `resource <ours minus set>
-        isstable=0 info=standby`, release the set"""
+        isstable=0 info=standby`, release the set (an empty one no longer counts as held)"""
         hold = self.sb.hold = ctx.hold
         peer = self.peer.name
         log.info("standby_release", msg=f"standby: {peer} can take our {hold.word} resources")
         self.timers.standby_deadline = self.now + STANDBY_RESOURCE_TIMEOUT_S
         self.peer.stable = False
+        self.hold_empty(hold, False)
         self.send_report(messages.resource(self.held_bits() & ~hold, stable=False, info="standby"))
         keys = [key for key in self.keys_in(hold) if self.claimed(key)]
         for key in keys:
@@ -241,8 +242,10 @@ class StandbyRules(RulesBase):
     @action
     def finish_acquisition(self, ctx: Ctx, arg: str) -> None:
         """send `ask_resources info=done`, log `Standby resource acquisition done [set].`,
-        send our holdings (isstable=1), OperationDone(takeover) if we asked"""
+        send our holdings (isstable=1), OperationDone(takeover) if we asked; the acquired
+        set counts as held, even without groups"""
         hold = self.sb.hold
+        self.hold_empty(mirror(hold), True)
         self.send(messages.ask_resources(hold, "done"))
         log.info("standby_acquired", msg=f"Standby resource acquisition done [{hold.word}].")
         self.send_holdings(stable=True)

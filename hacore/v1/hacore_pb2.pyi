@@ -93,7 +93,7 @@ class Link(_message.Message):
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[LinkStatus, str]] = ...) -> None: ...
 
 class Node(_message.Message):
-    __slots__ = ("name", "status", "type", "links", "generation", "last_heard_ago_seconds", "since", "local")
+    __slots__ = ("name", "status", "type", "links", "generation", "last_heard_ago_seconds", "since", "local", "config_index")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +102,7 @@ class Node(_message.Message):
     LAST_HEARD_AGO_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     LOCAL_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_INDEX_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: NodeStatus
     type: NodeType
@@ -110,7 +111,8 @@ class Node(_message.Message):
     last_heard_ago_seconds: float
     since: _timestamp_pb2.Timestamp
     local: bool
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[NodeStatus, str]] = ..., type: _Optional[_Union[NodeType, str]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., generation: _Optional[int] = ..., last_heard_ago_seconds: _Optional[float] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., local: _Optional[bool] = ...) -> None: ...
+    config_index: int
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[NodeStatus, str]] = ..., type: _Optional[_Union[NodeType, str]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., generation: _Optional[int] = ..., last_heard_ago_seconds: _Optional[float] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., local: _Optional[bool] = ..., config_index: _Optional[int] = ...) -> None: ...
 
 class ResourceMonitor(_message.Message):
     __slots__ = ("resource", "interval_seconds", "timeout_seconds", "restarts_allowed", "window_seconds", "active", "checks", "failures", "restarts", "restarts_in_window", "fail_count", "last_result", "last_check", "last_duration_seconds", "last_failure", "last_failure_time")
@@ -169,7 +171,14 @@ class ResourceGroup(_message.Message):
     def __init__(self, key: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., preferred: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monitors: _Optional[_Iterable[_Union[ResourceMonitor, _Mapping]]] = ..., failed_on: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ClusterStatus(_message.Message):
-    __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time")
+    __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time", "fencing", "rsc_status", "parameters")
+    class ParametersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     LOCAL_NODE_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
     GROUPS_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +189,9 @@ class ClusterStatus(_message.Message):
     CONFIG_DIR_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    FENCING_FIELD_NUMBER: _ClassVar[int]
+    RSC_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     local_node: str
     nodes: _containers.RepeatedCompositeFieldContainer[Node]
     groups: _containers.RepeatedCompositeFieldContainer[ResourceGroup]
@@ -190,7 +202,52 @@ class ClusterStatus(_message.Message):
     config_dir: str
     version: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, local_node: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[Node, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[ResourceGroup, _Mapping]]] = ..., generation: _Optional[int] = ..., auto_failback: _Optional[str] = ..., keepalive_ms: _Optional[int] = ..., deadtime_ms: _Optional[int] = ..., config_dir: _Optional[str] = ..., version: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    fencing: Fencing
+    rsc_status: str
+    parameters: _containers.ScalarMap[str, str]
+    def __init__(self, local_node: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[Node, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[ResourceGroup, _Mapping]]] = ..., generation: _Optional[int] = ..., auto_failback: _Optional[str] = ..., keepalive_ms: _Optional[int] = ..., deadtime_ms: _Optional[int] = ..., config_dir: _Optional[str] = ..., version: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fencing: _Optional[_Union[Fencing, _Mapping]] = ..., rsc_status: _Optional[str] = ..., parameters: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class FenceTarget(_message.Message):
+    __slots__ = ("node", "state", "attempts", "failures", "last_result", "last_error", "since", "next_attempt")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LAST_RESULT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    state: str
+    attempts: int
+    failures: int
+    last_result: str
+    last_error: str
+    since: _timestamp_pb2.Timestamp
+    next_attempt: _timestamp_pb2.Timestamp
+    def __init__(self, node: _Optional[str] = ..., state: _Optional[str] = ..., attempts: _Optional[int] = ..., failures: _Optional[int] = ..., last_result: _Optional[str] = ..., last_error: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Fencing(_message.Message):
+    __slots__ = ("device", "delay_seconds", "targets", "tiebreaker", "tiebreaker_reachable", "watchdog", "watchdog_open", "watchdog_feeds", "realtime")
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    DELAY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    TIEBREAKER_FIELD_NUMBER: _ClassVar[int]
+    TIEBREAKER_REACHABLE_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_OPEN_FIELD_NUMBER: _ClassVar[int]
+    WATCHDOG_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    REALTIME_FIELD_NUMBER: _ClassVar[int]
+    device: str
+    delay_seconds: float
+    targets: _containers.RepeatedCompositeFieldContainer[FenceTarget]
+    tiebreaker: str
+    tiebreaker_reachable: bool
+    watchdog: str
+    watchdog_open: bool
+    watchdog_feeds: int
+    realtime: bool
+    def __init__(self, device: _Optional[str] = ..., delay_seconds: _Optional[float] = ..., targets: _Optional[_Iterable[_Union[FenceTarget, _Mapping]]] = ..., tiebreaker: _Optional[str] = ..., tiebreaker_reachable: _Optional[bool] = ..., watchdog: _Optional[str] = ..., watchdog_open: _Optional[bool] = ..., watchdog_feeds: _Optional[int] = ..., realtime: _Optional[bool] = ...) -> None: ...
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()
@@ -253,6 +310,22 @@ class ReloadResponse(_message.Message):
 class WatchRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ClientStatusRequest(_message.Message):
+    __slots__ = ("node", "client", "timeout_ms")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    client: str
+    timeout_ms: int
+    def __init__(self, node: _Optional[str] = ..., client: _Optional[str] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+
+class ClientStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    def __init__(self, status: _Optional[str] = ...) -> None: ...
 
 class NodeStatusEvent(_message.Message):
     __slots__ = ("node", "old_status", "new_status", "generation", "reason")

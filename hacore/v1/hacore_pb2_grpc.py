@@ -65,6 +65,11 @@ class ClusterStub:
                 request_serializer=hacore_dot_v1_dot_hacore__pb2.WatchRequest.SerializeToString,
                 response_deserializer=hacore_dot_v1_dot_hacore__pb2.Event.FromString,
                 _registered_method=True)
+        self.GetClientStatus = channel.unary_unary(
+                '/hacore.v1.Cluster/GetClientStatus',
+                request_serializer=hacore_dot_v1_dot_hacore__pb2.ClientStatusRequest.SerializeToString,
+                response_deserializer=hacore_dot_v1_dot_hacore__pb2.ClientStatusResponse.FromString,
+                _registered_method=True)
 
 
 class ClusterServicer:
@@ -124,6 +129,18 @@ class ClusterServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetClientStatus(self, request, context):
+        """Whether an API client (a respawn helper or program, named like Heartbeat's
+        client ids: `ipfail`) runs on a node, as `cl_status clientstatus` asks.
+        The serving node answers for itself; an active peer is asked over the
+        heartbeat links (Heartbeat's query-cstatus). INVALID_ARGUMENT for a node
+        not in ha.cf; DEADLINE_EXCEEDED when the peer did not answer within
+        `timeout_ms`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClusterServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -156,6 +173,11 @@ def add_ClusterServicer_to_server(servicer, server):
                     servicer.Watch,
                     request_deserializer=hacore_dot_v1_dot_hacore__pb2.WatchRequest.FromString,
                     response_serializer=hacore_dot_v1_dot_hacore__pb2.Event.SerializeToString,
+            ),
+            'GetClientStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClientStatus,
+                    request_deserializer=hacore_dot_v1_dot_hacore__pb2.ClientStatusRequest.FromString,
+                    response_serializer=hacore_dot_v1_dot_hacore__pb2.ClientStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -321,6 +343,33 @@ class Cluster:
             '/hacore.v1.Cluster/Watch',
             hacore_dot_v1_dot_hacore__pb2.WatchRequest.SerializeToString,
             hacore_dot_v1_dot_hacore__pb2.Event.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClientStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hacore.v1.Cluster/GetClientStatus',
+            hacore_dot_v1_dot_hacore__pb2.ClientStatusRequest.SerializeToString,
+            hacore_dot_v1_dot_hacore__pb2.ClientStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

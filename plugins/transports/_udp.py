@@ -176,6 +176,13 @@ class UdpTransport(Delivering, Transport):
         self._protocol: _Endpoint | None = None
         self._destination: tuple[str, int] | None = None
 
+    def preflight(self) -> str | None:
+        try:
+            socket.if_nametoindex(self.link_name)
+        except OSError:
+            return f"interface {self.link_name} does not exist"
+        return None
+
     @abc.abstractmethod
     async def _open(self) -> tuple[socket.socket, tuple[str, int]]:
         """Open and bind the socket; return it with the address packets are sent to."""

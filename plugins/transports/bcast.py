@@ -108,5 +108,6 @@ def hacore_transport_types() -> Sequence[TransportType]:
             keyword="bcast",
             build=build,
             description="UDP broadcast: bcast <interface> [<interface>...] (port: udpport)",
+            settings=("udpport",),
         )
     ]

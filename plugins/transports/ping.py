@@ -93,6 +93,9 @@ class PingTransport(Delivering, Transport):
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def preflight(self) -> str | None:
+        return None  # ICMP needs no interface of its own: the routing table picks one
+
     async def start(self, sink: PacketSink) -> None:
         if self._sock is not None:
             raise HacoreError(f"{self._where()}: {self.medium}: already started")

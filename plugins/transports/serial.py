@@ -131,6 +131,9 @@ class SerialTransport(Transport):
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def preflight(self) -> str | None:
+        return None if os.path.exists(self.path) else f"serial device {self.path} does not exist"
+
     async def start(self, sink: PacketSink) -> None:
         if self._running:
             raise HacoreError(f"{self._where()}: serial {self.path}: already started")
@@ -315,5 +318,6 @@ def hacore_transport_types() -> Sequence[TransportType]:
             keyword="serial",
             build=build,
             description="classic frames on a tty: serial <tty> [<tty>...] (speed: baud)",
+            settings=("baud",),
         )
     ]

@@ -68,5 +68,6 @@ def hacore_transport_types() -> Sequence[TransportType]:
             keyword="ucast",
             build=build,
             description="UDP unicast to one peer: ucast <interface> <peer-ip> (port: udpport)",
+            settings=("udpport",),
         )
     ]

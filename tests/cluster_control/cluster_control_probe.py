@@ -12,13 +12,22 @@ Commands (TARGET is a gRPC target, e.g. ``unix:/run/hacore/api.sock``):
   reflection TARGET          list services; methods of hacore.v1.Cluster from its descriptor
   bad-scope TARGET           Standby with SCOPE_UNSPECIFIED
   tls ADDRESS CA [CERT KEY]  GetStatus over TLS, with or without a client certificate
+  standby-flood TARGET N S   N concurrent Standby(all) calls, each with an S-second
+                             deadline: one line with the count per status code and
+                             the distinct error messages
+  hog PATH N                 hold N connections to the unix socket PATH that send the
+                             HTTP/2 preface and then nothing, opening a new one
+                             whenever the daemon closes one; prints
+                             {"holding": N} once, then runs until killed
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import resource
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -32,6 +41,7 @@ from hacore.v1 import hacore_pb2 as pb
 from hactl.client import stub
 
 CLUSTER = "hacore.v1.Cluster"
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 TIMEOUT = 5.0
 
 
@@ -110,12 +120,67 @@ async def tls(address: str, ca: str, cert: str | None = None, key: str | None = 
     emit({"code": "OK", "node": status.local_node})
 
 
+async def standby_flood(target: str, count: str, deadline: str) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with grpc.aio.insecure_channel(target) as channel:
+        cluster = stub(channel)
+
+        async def one() -> tuple[str, str]:
+            request = pb.StandbyRequest(scope=pb.SCOPE_ALL)
+            try:
+                await cluster.Standby(request, timeout=float(deadline))
+            except grpc.aio.AioRpcError as exc:
+                return exc.code().name, exc.details() or ""
+            return "OK", ""
+
+        answers = await asyncio.gather(*(one() for _ in range(int(count))))
+    codes = [code for code, _ in answers]
+    emit(
+        {code: codes.count(code) for code in set(codes)}
+        | {"seconds": loop.time() - started, "details": sorted({d for _, d in answers if d})}
+    )
+
+
+async def hog(path: str, count: str) -> None:
+    """Keep the daemon's API socket full of silent callers (our own descriptor limit is
+    raised so that only the daemon's matters)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    first = asyncio.Event()
+    opened = 0
+
+    async def caller() -> None:
+        nonlocal opened
+        while True:
+            try:
+                reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(path), 2)
+            except (OSError, TimeoutError):
+                await asyncio.sleep(1)
+                continue
+            writer.write(HTTP2_PREFACE)  # so the daemon relays it to its gRPC server
+            opened += 1
+            if opened >= int(count):
+                first.set()
+            with contextlib.suppress(OSError):
+                await reader.read()  # until the daemon closes it
+            writer.close()
+            await asyncio.sleep(1)
+
+    tasks = [asyncio.create_task(caller()) for _ in range(int(count))]
+    await first.wait()
+    emit({"holding": int(count)})
+    await asyncio.gather(*tasks)
+
+
 COMMANDS: dict[str, Callable[..., Coroutine[Any, Any, None]]] = {
     "health": health,
     "health-watch": health_watch,
     "reflection": reflection,
     "bad-scope": bad_scope,
     "tls": tls,
+    "standby-flood": standby_flood,
+    "hog": hog,
 }
 
 

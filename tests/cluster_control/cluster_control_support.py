@@ -3,7 +3,8 @@
 The pair is the seed cluster (node1 preferred for the VIP group, demo timings) whose
 ha.cf adds every control-plane directive: ``apiauth hactl uid=hacluster`` (one
 non-root user may use the API), the TLS listener with certificates from a throw-away
-CA (copied into /etc/ha.d with the rest of the template), and the metrics endpoint.
+CA (copied into /etc/ha.d with the rest of the template), the metrics endpoint, and a
+``debugfile`` (read-only API calls are logged at debug level only).
 Root is always allowed, so the plain hactl tests run against the configuration an
 operator would deploy.
 """
@@ -98,6 +99,7 @@ def control_template(directory: Path) -> Pki:
         (config / name).write_bytes(source.read_bytes())
     files = seed_template(NODES)
     files["ha.cf"] += (
+        "debugfile /var/log/ha-debug\n"  # read-only API calls are logged at debug level
         f"apiauth hactl uid={API_USER}\n"
         f"api_listen 0.0.0.0:{API_PORT}\n"
         "api_tls_cert /etc/ha.d/api-server.crt\n"
@@ -160,7 +162,7 @@ def scrape(lab: Lab, node: str) -> str:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200 "), head
+    assert head.startswith((b"HTTP/1.0 200 ", b"HTTP/1.1 200 ")), head
     return body.decode()
 
 

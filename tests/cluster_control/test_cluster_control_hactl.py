@@ -165,10 +165,14 @@ def test_events_follow_a_crash_of_the_holder(control_lab: ControlLab) -> None:
     node1 = lab.node("node1")
     assert hactl(node1, "standby", "all").returncode == 0
     lab.wait_serving("node2", timeout=5)
-    watches = lab.log("node1").count("method=Watch")
+    watches = lab.log("node1", "ha-debug").count("method=Watch")  # read calls: debug only
     stream = node1.path("/var/log/hactl-events.out")
     events = node1.spawn("hactl", "events", "--json", log=stream)
-    wait_for(lambda: lab.log("node1").count("method=Watch") > watches, 5, "hactl subscribed")
+
+    def subscribed() -> bool:
+        return lab.log("node1", "ha-debug").count("method=Watch") > watches
+
+    wait_for(subscribed, 5, "hactl subscribed")
 
     lab.kill("node2")
     lab.wait_serving("node1", timeout=5)

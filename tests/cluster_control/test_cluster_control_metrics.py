@@ -4,10 +4,21 @@ failover (node1, the holder, crashes), and checked by promtool."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
-from cluster_control_support import VIP_GROUP, ControlLab, sample, scrape, wait_for
+from cluster_control_support import (
+    ADDRS,
+    METRICS_PORT,
+    NODES,
+    VIP_GROUP,
+    ControlLab,
+    sample,
+    scrape,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(60)]
 
@@ -71,3 +82,29 @@ def test_the_standby_node_does_not_claim_the_group(control_lab: ControlLab) -> N
     standby = scrape(control_lab.lab, "node2")
     assert sample(standby, "hacore_group_held_locally", group=VIP_GROUP) == 0
     assert sample(standby, "hacore_group_state", group=VIP_GROUP, state="stopped") == 1
+
+
+def test_200_idle_connections_do_not_delay_a_heartbeat(control_lab: ControlLab) -> None:
+    """The endpoint's threads wait on 200 silent clients of node1 for 3 s (30
+    keepalives of 100 ms, warntime 300 ms): no heartbeat of either node comes late, no
+    node is declared dead, and node1 still answers scrapes meanwhile."""
+    lab = control_lab.lab
+    late = {name: sample(scrape(lab, name), "hacore_late_heartbeats_total") for name in NODES}
+    logs = {name: len(lab.log(name)) for name in NODES}
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(200):
+            idle.append(lab.net.connect("client", (ADDRS["node1"].lan_ip, METRICS_PORT), 5.0))
+        time.sleep(3)
+        during = scrape(lab, "node1")
+        assert sample(during, "hacore_node_status", node="node2", status="active") == 1
+    finally:
+        for sock in idle:
+            sock.close()
+    for name in NODES:
+        text = scrape(lab, name)
+        assert sample(text, "hacore_late_heartbeats_total") == late[name], name
+        assert sample(text, "hacore_node_status", status="dead") == 0, name
+        new_log = lab.log(name)[logs[name] :]
+        assert "Late heartbeat" not in new_log and "is dead" not in new_log, new_log
+    lab.check_daemons()

@@ -113,10 +113,10 @@ class ConfigTestPlugin:
     @hookimpl
     def hacore_transport_types(self) -> Sequence[TransportType]:
         return [
-            TransportType("ucast", _ucast),
-            TransportType("bcast", _per_arg),
+            TransportType("ucast", _ucast, settings=("udpport",)),
+            TransportType("bcast", _per_arg, settings=("udpport",)),
             TransportType("mcast", _mcast),
-            TransportType("serial", _per_arg),
+            TransportType("serial", _per_arg, settings=("baud",)),
         ]
 
     @hookimpl

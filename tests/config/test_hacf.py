@@ -164,17 +164,24 @@ def test_media_are_checked_by_their_transport(tmp_path: Path, registry: PluginRe
     ]
 
 
-def test_builtin_media_without_a_plugin_are_kept_unchecked(tmp_path: Path) -> None:
+def test_a_heartbeat_medium_no_plugin_provides_is_refused(tmp_path: Path) -> None:
+    """The core knows no transport: without the plugin, ``ucast`` is a medium hacore
+    cannot run, named as such (not an unknown directive, not silently kept)."""
     bare = load_plugins(autoload=False)
-    cf = parse(tmp_path, bare, "node a\nucast eth1 whatever\nauto_failback on\n")
-    assert cf.media[0].args == ("eth1", "whatever")
-    assert warnings(cf) == ["No transport plugin provides [ucast]: this line was not checked"]
+    got = messages(tmp_path, bare, "node a\nucast eth1 whatever\nauto_failback on\n")
+    assert got == [
+        "Medium [ucast] is not supported by hacore: no installed transport plugin provides "
+        "it (hacored --list-plugins)"
+    ]
 
 
 @pytest.mark.parametrize("keyword", ["ucast6", "mcast6", "ping6", "hbaping", "tipc", "rds"])
 def test_unsupported_media(tmp_path: Path, registry: PluginRegistry, keyword: str) -> None:
     got = messages(tmp_path, registry, f"node a\nbcast eth0\n{keyword} eth0 fe80::1\n")
-    assert got == [f"Medium [{keyword}] is not supported by hacore"]
+    assert got == [
+        f"Medium [{keyword}] is not supported by hacore: no installed transport plugin "
+        "provides it (hacored --list-plugins)"
+    ]
 
 
 def test_media_need_arguments(tmp_path: Path, registry: PluginRegistry) -> None:
@@ -366,16 +373,11 @@ def test_pacemaker_twice_and_ordering(tmp_path: Path, registry: PluginRegistry) 
     [
         "coredumps true",
         "coreroot /var/lib/heartbeat/cores",
-        "realtime on",
-        "rtprio 5",
         "memreserve 6500",
         "conn_logd_time 60",
         "compression bz2",
         "compression_threshold 20",
         "traditional_compression on",
-        "watchdog /dev/watchdog",
-        "stonith baytech /etc/ha.d/conf/stonith.baytech",
-        "stonith_host * baytech 10.0.0.3 mylogin mysecretpassword",
         "use_apphbd no",
         "syslogmsgfmt false",
         "record_config_changes on",
@@ -547,10 +549,13 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
         "api_socket /run/hacore/api.sock\napi_listen [::1]:7000\n"
         f"api_tls_cert {tmp_path}/cert.pem\napi_tls_key {tmp_path}/key.pem\n"
         f"api_tls_ca {tmp_path}/ca.pem\nmetrics_listen localhost:9100\nlog_format json\n"
+        "fifo /run/lab/fifo\n"
     )
     cf = parse(tmp_path, registry, text)
     ext = cf.extensions
     assert ext.api_socket == Path("/run/hacore/api.sock")
+    assert ext.fifo == Path("/run/lab/fifo")
+    assert parse(tmp_path, registry, BASE).extensions.fifo == Path("/var/lib/heartbeat/fifo")
     assert (ext.api_listen, ext.metrics_listen, ext.log_format) == (
         "[::1]:7000",
         "localhost:9100",
@@ -560,7 +565,8 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert cf.warnings == []
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
-        "metrics_listen", "log_format", "monitor",
+        "metrics_listen", "metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca", "log_format",
+        "fence_delay", "tiebreaker", "fifo", "monitor",
     }  # fmt: skip
 
 
@@ -572,6 +578,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
         ("metrics_listen ::1:9100", "metrics_listen [::1:9100] must be ADDRESS:PORT"),
         ("metrics_listen host:99999", "metrics_listen [host:99999] must be ADDRESS:PORT"),
         ("api_socket relative.sock", "api_socket [relative.sock] must be an absolute path"),
+        ("fifo var/fifo", "fifo [var/fifo] must be an absolute path"),
         ("log_format xml", "log_format [xml] must be text or json"),
         ("log_format json text", "log_format takes exactly one value"),
         (
@@ -585,3 +592,40 @@ def test_extension_errors(
 ) -> None:
     got = messages(tmp_path, registry, BASE + text + "\n")
     assert got[0].startswith(message), got
+
+
+def test_node_table_keeps_node_and_ping_lines_in_order(
+    tmp_path: Path, registry: PluginRegistry
+) -> None:
+    """Heartbeat's node table (cl_status listnodes prints it reversed)."""
+    text = "ping 10.0.0.9\nnode NODE1\nping_group grp 10.0.0.7\nnode node2 node1\n"
+    cf = parse(tmp_path, registry, text + "ucast eth1 10.0.0.2\nauto_failback on\n")
+    assert cf.node_table == ["10.0.0.9", "node1", "grp", "node2"]
+
+
+def test_cluster_label_names_the_cluster(tmp_path: Path, registry: PluginRegistry) -> None:
+    """The metrics' cluster label: the `cluster` directive, else the node names, so
+    unnamed clusters scraped by one Prometheus do not all read "linux-ha"."""
+    unnamed = parse(tmp_path, registry, "node node2\n" + BASE)
+    assert unnamed.cluster == "node1,node2"
+    assert unnamed.parameters["cluster"] == "linux-ha"  # cl_status hbparameter is unchanged
+    assert parse(tmp_path, registry, BASE + "cluster web\n").cluster == "web"
+
+
+def test_metrics_tls_directives(tmp_path: Path, registry: PluginRegistry) -> None:
+    cert, key = tmp_path / "m.crt", tmp_path / "m.key"
+    cert.write_text("pem")
+    key.write_text("pem")
+    listen = "metrics_listen 127.0.0.1:9100\n"
+    tls = f"metrics_tls_cert {cert}\nmetrics_tls_key {key}\n"
+    ext = parse(tmp_path, registry, BASE + listen + tls + f"metrics_tls_ca {cert}\n").extensions
+    assert (ext.metrics_tls_cert, ext.metrics_tls_key, ext.metrics_tls_ca) == (cert, key, cert)
+    assert messages(tmp_path, registry, BASE + listen + f"metrics_tls_ca {cert}\n") == [
+        "metrics_tls_ca needs metrics_tls_cert and metrics_tls_key: "
+        "HTTPS needs a certificate and its key"
+    ]
+    assert messages(tmp_path, registry, BASE + listen + tls.replace(str(key), "/nope")) == [
+        "metrics_tls_key [/nope]: no such file"
+    ]
+    unused = parse(tmp_path, registry, BASE + tls)
+    assert "metrics_tls_cert has no effect without metrics_listen" in warnings(unused)

@@ -33,9 +33,11 @@ from hacore.control.model import (
     MonitorOutcome,
     MonitorView,
     NodeView,
+    NoTimelyResponse,
     OperationFailed,
     OperationRefused,
     TargetUnavailable,
+    UnknownNode,
 )
 
 VIP_GROUP = "IPaddr::10.0.0.60/24/eth0"
@@ -53,6 +55,14 @@ class FakeTarget:
         self.fail_moves = False
         self.unavailable = False
         self.moves_completed = 0
+        self.rsc_status = "local"
+        self.parameters = {
+            "keepalive": "1",
+            "pacemaker": "false",
+            "hbversion": "3.0.6 (hacore 0.1.0)",
+        }
+        self.clients = {local: {"ipfail"}, peer: set()}  # the peer's are asked "over the wire"
+        self.peer_answers = True
         now = time.time() - 60
         self.nodes = {
             local: NodeView(
@@ -63,9 +73,17 @@ class FakeTarget:
                 7,
                 None,
                 now,
+                0,
             ),
             peer: NodeView(
-                peer, NodeStatus.ACTIVE, "normal", (LinkView("eth1", LinkStatus.UP),), 3, 0.25, now
+                peer,
+                NodeStatus.ACTIVE,
+                "normal",
+                (LinkView("eth1", LinkStatus.UP),),
+                3,
+                0.25,
+                now,
+                1,
             ),
             "10.0.0.2": NodeView(
                 "10.0.0.2",
@@ -75,6 +93,7 @@ class FakeTarget:
                 None,
                 0.5,
                 now,
+                2,
             ),
         }
         self.groups = {
@@ -103,6 +122,8 @@ class FakeTarget:
             deadtime_ms=10000,
             config_dir="/etc/ha.d",
             version="0.1.0",
+            rsc_status=self.rsc_status,
+            parameters=dict(self.parameters),
         )
 
     async def standby(self, scope: Scope) -> ClusterView:
@@ -147,6 +168,16 @@ class FakeTarget:
             last_failure="not running" if fail_count else "",
             last_failure_wall=checked if fail_count else None,
         )
+
+    async def client_status(self, node: str, client: str, timeout_s: float) -> str:
+        view = self.nodes.get(node.lower())
+        if view is None:
+            raise UnknownNode(f"no node {node} in ha.cf")
+        if view.name != self.local and view.status is not NodeStatus.ACTIVE:
+            return "offline"
+        if view.name != self.local and not self.peer_answers:
+            raise NoTimelyResponse(f"{node} did not answer")
+        return "online" if client in self.clients.get(view.name, set()) else "offline"
 
     async def reload(self) -> list[str]:
         if self.config_error is not None:

@@ -9,6 +9,7 @@ before hactl opens any socket: the kernel credentials the daemon sees are real.
 from __future__ import annotations
 
 import os
+import shutil  # noqa: F401  # argparse imports it lazily, once we could no longer read it
 import sys
 
 import hactl.cli

@@ -102,7 +102,7 @@ async def test_mutating_commands_refused_too_and_nothing_moves(
     assert target.moves_completed == 0
 
 
-@pytest.mark.skipif(HACLIENT is None, reason="needs group haclient (Debian heartbeat package)")
+@pytest.mark.requires("group:haclient")
 async def test_haclient_member_allowed_by_builtin_anon(
     open_control: ControlServer, target: FakeTarget
 ) -> None:

@@ -53,13 +53,13 @@ def dashboard_exprs() -> list[str]:
 def test_alert_rules_pass_promtool_check() -> None:
     result = run_promtool("check", "rules", str(ALERTS))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 11 rules found" in result.stdout
+    assert "SUCCESS: 14 rules found" in result.stdout
 
 
 ALERT_TESTS = Path(__file__).parent / "control_alerts_test.yml"
 
 
-def test_alerts_fire_on_split_brain_dead_node_link_and_failover() -> None:
+def test_alerts_fire_per_cluster_on_split_brain_dead_node_link_failover_and_down() -> None:
     result = run_promtool("test", "rules", str(ALERT_TESTS))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
@@ -132,3 +132,11 @@ def test_docs_cover_every_metric_method_and_exit_code() -> None:
         assert f"| `{method}` |" in docs, method
     for code in Exit:
         assert f"| {int(code)} |" in docs, code
+
+
+def test_dashboard_picks_a_cluster_then_its_instances() -> None:
+    """Several clusters in one Prometheus: the instance list follows the chosen cluster."""
+    variables = {v["name"]: v for v in dashboard()["templating"]["list"]}
+    assert list(variables) == ["cluster", "instance"]
+    assert variables["cluster"]["query"]["query"] == "label_values(hacore_info, cluster)"
+    assert 'cluster=~"$cluster"' in variables["instance"]["query"]["query"]

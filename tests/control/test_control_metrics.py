@@ -1,18 +1,15 @@
-"""Metrics: values, the HTTP endpoint on the loop, and promtool on a real scrape."""
+"""Metrics: the values each method sets, and what a scrape of them looks like."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import subprocess
-from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from hacore.api import ConfigError, GroupState, LinkStatus, NodeStatus
-from hacore.metrics import Metrics, MetricsServer
+from hacore.api import GroupState, LinkStatus, NodeStatus
+from hacore.metrics import Metrics
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -58,6 +55,14 @@ def populated(local: str = "node1") -> Metrics:
     m.group_failed_here("IPaddr::10.0.0.60", True)
     m.generation(12)
     m.set_last_heard_source(lambda: {"node2": 0.5, "10.0.0.2": None})
+    m.fencing_configured("external/ipmi")
+    m.fence_attempt("node2", "bad")
+    m.fence_state("node2", "retrying")
+    m.self_fenced()
+    m.watchdog_open(True)
+    m.watchdog_fed(True)
+    m.tiebreaker(False)
+    m.realtime(True)
     return m
 
 
@@ -83,7 +88,7 @@ def test_counters_and_gauges() -> None:
     assert value(m, "hacore_auth_failures_total", reason="bad_signature") == 1
     assert value(m, "hacore_packets_dropped_total", reason="replay") == 1
     assert value(m, "hacore_generation") == 12
-    assert value(m, "hacore_info", node="node1", version="9.9.9") == 1
+    assert value(m, "hacore_info", node="node1", version="9.9.9", cluster="node1") == 1
     assert value(m, "hacore_node_last_heartbeat_age_seconds", node="node2") == 0.5
     assert value(m, "hacore_node_last_heartbeat_age_seconds", node="10.0.0.2") is None
 
@@ -149,6 +154,24 @@ def test_resource_histogram_and_failovers() -> None:
     )
 
 
+def test_info_names_the_cluster() -> None:
+    assert (
+        value(
+            Metrics("node1", "1.0", cluster="web"),
+            "hacore_info",
+            node="node1",
+            version="1.0",
+            cluster="web",
+        )
+        == 1
+    )
+    # without a name the node stands for its own cluster: the label is never empty
+    assert (
+        value(Metrics("node1", "1.0"), "hacore_info", node="node1", version="1.0", cluster="node1")
+        == 1
+    )
+
+
 def test_two_instances_do_not_share_numbers() -> None:
     a, b = Metrics("node1"), Metrics("node2")
     a.heartbeat_sent("eth0")
@@ -156,73 +179,15 @@ def test_two_instances_do_not_share_numbers() -> None:
     assert value(b, "hacore_heartbeats_sent_total", link="eth0") is None
 
 
-@pytest.fixture
-async def endpoint() -> AsyncIterator[tuple[Metrics, MetricsServer]]:
-    m = populated()
-    server = MetricsServer(m, "127.0.0.1:0")
-    await server.start()
-    yield m, server
-    await server.stop()
-
-
-async def http(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(request)
-    await writer.drain()
-    raw = await asyncio.wait_for(reader.read(), 5)
-    writer.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    return lines[0], headers, body
-
-
-async def test_scrape_passes_promtool(endpoint: tuple[Metrics, MetricsServer]) -> None:
-    tool = promtool()
-    _, server = endpoint
-    status, headers, body = await http(server.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert status == "HTTP/1.1 200 OK"
-    assert headers["Content-Type"].startswith("text/plain; version=")
-    assert int(headers["Content-Length"]) == len(body)
-    assert b"hacore_heartbeats_received_total" in body
-    check = subprocess.run(
-        [tool, "check", "metrics"], input=body, capture_output=True, timeout=20, check=False
-    )
-    assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
-    assert check.stdout.decode().strip() == "" and check.stderr.decode().strip() == ""
-
-
-async def test_openmetrics_negotiation_head_and_errors(
-    endpoint: tuple[Metrics, MetricsServer],
-) -> None:
-    _, server = endpoint
-    status, headers, body = await http(
-        server.port,
-        b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n",
-    )
-    assert headers["Content-Type"].startswith("application/openmetrics-text")
-    assert body.rstrip().endswith(b"# EOF")
-    status, headers, body = await http(server.port, b"HEAD /metrics HTTP/1.1\r\n\r\n")
-    assert status.endswith("200 OK") and body == b"" and int(headers["Content-Length"]) > 0
-    assert (await http(server.port, b"GET /nope HTTP/1.1\r\n\r\n"))[0].endswith("404 Not Found")
-    assert (await http(server.port, b"POST /metrics HTTP/1.1\r\n\r\n"))[0].endswith(
-        "405 Method Not Allowed"
-    )
-    assert (await http(server.port, b"garbage\r\n\r\n"))[0].endswith("400 Bad Request")
-
-
-async def test_stalled_client_does_not_block_scrapes(
-    endpoint: tuple[Metrics, MetricsServer],
-) -> None:
-    _, server = endpoint
-    _, idle = await asyncio.open_connection("127.0.0.1", server.port)  # sends nothing
-    status, _, _ = await http(server.port, b"GET /metrics HTTP/1.1\r\n\r\n")
-    assert status.endswith("200 OK")
-    idle.close()
-
-
-def test_bad_listen_address() -> None:
-    for bad in ("9100", "localhost", "::1:9100", "1.2.3.4:99999", "[nope]:1"):
-        with pytest.raises(ConfigError, match="metrics_listen"):
-            MetricsServer(Metrics("n"), bad)
-    assert MetricsServer(Metrics("n"), "[::1]:9100").port == 9100
+def test_fencing_metrics() -> None:
+    m = Metrics("node1", version="9.9.9")
+    m.fence_state("node2", "fencing")
+    m.fence_state("node2", "fenced")
+    m.fence_attempt("node2", "bad")
+    m.fence_attempt("node2", "OK")
+    m.fencing_configured("powersocket /var/lib/halab/power.sock")
+    body = m.render()[0].decode()
+    assert 'hacore_fence_state{node="node2",state="fenced"} 1.0' in body
+    assert 'hacore_fence_state{node="node2",state="fencing"} 0.0' in body
+    assert 'hacore_fence_attempts_total{node="node2",result="bad"} 1.0' in body
+    assert 'hacore_fencing_configured{device="powersocket /var/lib/halab/power.sock"} 1.0' in body

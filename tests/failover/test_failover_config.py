@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from failover_rig import Rig
-from failover_sim import GROUPS, group
+from failover_sim import GROUPS, Cluster, group
 
 from hacore.api import ConfigError, SourceLocation
 from hacore.config.model import AuthKeys, ClusterConfig, HaCf, ResourceGroup, ResourceSpec
@@ -61,3 +61,34 @@ def test_rscstatus_says_transition_while_anything_moves() -> None:
 def test_three_nodes_without_groups_are_fine() -> None:
     engine = Failover(FailoverConfig("a", ("a", "b", "c"), ()), lambda _n: True)
     assert engine.on_comm_up(0.0) == [] and engine.node == "STABLE"  # legacy: no messages
+
+
+@pytest.mark.parametrize("hacore_peer", [True, False])
+def test_rscstatus_counts_empty_sets_as_heartbeat_does(hacore_peer: bool) -> None:
+    """node2 has no haresources line: Heartbeat still says it holds its `local` set once
+    it has "acquired" it, and moves the empty sets with standby and takeover."""
+    cluster = Cluster(groups=(group("node1", "10.0.0.60"),), hacore=hacore_peer)
+    cluster.start("node1")
+    cluster.start("node2")
+
+    def words() -> tuple[str, str]:
+        return (cluster.engine("node1").rscstatus(), cluster.engine("node2").rscstatus())
+
+    def settle(expected: tuple[str, str]) -> None:
+        cluster.run_until(lambda: words() == expected and not cluster.busy(), limit=30)
+        cluster.run(1.0)
+        assert words() == expected
+
+    settle(("local", "local"))
+    cluster.standby("node1")
+    settle(("none", "all"))
+    cluster.takeover("node1")
+    settle(("all", "none"))
+    cluster.kill("node2")  # and back before node1 notices: a restart
+    cluster.start("node2")
+    settle(("local", "local"))  # auto_failback of the (empty) foreign set
+    cluster.kill("node2")
+    node1 = cluster.engine("node1")
+    cluster.run_until(lambda: node1.rscstatus() == "all", limit=10)  # node2 declared dead
+    cluster.start("node2")
+    settle(("local", "local"))

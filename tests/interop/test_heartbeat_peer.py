@@ -31,8 +31,16 @@ def test_hacore_and_heartbeat_form_one_cluster(lab_factory: LabFactory) -> None:
     lab.wait_serving("node1", timeout=30)
     nodes = {n["name"]: n["status"] for n in _status(lab, "node1")["nodes"]}  # type: ignore[attr-defined]
     assert nodes["node2"] == "active"
-    assert "node1" in lab.node("node2").exec("cl_status", "listnodes").stdout
-    assert lab.node("node2").exec("cl_status", "nodestatus", "node1").stdout.strip() == "active"
+    assert "node1" in lab.node("node2").exec("/usr/bin/cl_status", "listnodes").stdout
+    assert (
+        lab.node("node2").exec("/usr/bin/cl_status", "nodestatus", "node1").stdout.strip()
+        == "active"
+    )
+    # Heartbeat asks hacore about its API clients over the wire (query-cstatus), and back.
+    asked = lab.node("node2").exec("/usr/bin/cl_status", "clientstatus", "node1", "ipfail")
+    assert (asked.returncode, asked.stdout) == (1, "offline\n"), asked.stderr
+    back = lab.node("node1").exec("cl_status", "clientstatus", "node2", "ipfail", "3000")
+    assert (back.returncode, back.stdout) == (1, "offline\n"), back.stderr
 
     # hacore stops gracefully: the Heartbeat peer takes over the service.
     lab.stop("node1")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from halab.configs import FAST_TIMING
@@ -12,10 +10,7 @@ from halab.lab import LabFactory
 pytestmark = [
     pytest.mark.netns,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("heartbeat", path="/usr/libexec/heartbeat") is None,
-        reason="Heartbeat 3.0.6 (Debian package heartbeat) is not installed",
-    ),
+    pytest.mark.requires("/usr/libexec/heartbeat/heartbeat"),
 ]
 
 

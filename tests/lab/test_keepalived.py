@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from halab.lab import LabFactory
 
 pytestmark = [
     pytest.mark.netns,
-    pytest.mark.skipif(shutil.which("keepalived") is None, reason="keepalived not installed"),
+    pytest.mark.requires("keepalived"),
 ]
 
 

@@ -30,7 +30,7 @@ set +e
 """
 
 
-@pytest.mark.skipif(not Path("/etc/init.d/apache2").exists(), reason="apache2 not installed")
+@pytest.mark.requires("/etc/init.d/apache2")
 def test_apache_serves_the_vip_after_acquire_and_stops_on_release(lan: Lan, tmp_path: Path) -> None:
     logs = tmp_path / "apache-log"
     logs.mkdir()

@@ -114,19 +114,18 @@ def test_gratuitous_arp_pairs_reach_the_peer_and_move_its_arp_entry(lan: Lan) ->
     lan.netns.ip(
         "cl", "neigh", "add", VIP, "lladdr", "02:00:00:00:00:99", "dev", "eth0", "nud", "stale"
     )
-    capture = lan.netns.popen(
+    with lan.netns.popen(
         "cl", sys.executable, "-c", CAPTURE, VIP, "10", stdout=subprocess.PIPE
-    )
-    assert capture.stdout is not None
-    assert capture.stdout.readline().strip() == b"ready"
-    host = lan.host([["node1", f"IPaddr2::{VIP}/24/eth0"]])
-    mac = lan.mac("n1")
+    ) as capture:
+        assert capture.stdout is not None
+        assert capture.stdout.readline().strip() == b"ready"
+        host = lan.host([["node1", f"IPaddr2::{VIP}/24/eth0"]])
+        mac = lan.mac("n1")
 
-    assert host.ok("acquire", key=f"IPaddr2::{VIP}/24/eth0") is True
-    answered = time.time()
-    assert wait_for(lambda: f"lladdr {mac}" in _neigh(lan), timeout=1), _neigh(lan)
-    seen = json.loads(capture.stdout.readline())
-    capture.wait()
+        assert host.ok("acquire", key=f"IPaddr2::{VIP}/24/eth0") is True
+        answered = time.time()
+        assert wait_for(lambda: f"lladdr {mac}" in _neigh(lan), timeout=1), _neigh(lan)
+        seen = json.loads(capture.stdout.readline())
 
     assert seen and seen[0][0] <= answered, "the first ARP goes out before start returns"
     # IPaddr2's defaults: 5 request/reply pairs, 200 ms apart, 100 ms between packets.
@@ -152,7 +151,8 @@ def test_announce_resends_for_a_held_address_only(lan: Lan) -> None:
     assert wait_for(lambda: f"lladdr {lan.mac('n1')}" in _neigh(lan), timeout=0.5)
 
 
-def test_ipaddr_start_and_stop_take_a_few_milliseconds(lan: Lan) -> None:
+def test_ipaddr_starts_and_stops_repeatedly(lan: Lan) -> None:
+    """Five cycles on one interface; the times are printed (figures live in bench/)."""
     key = f"IPaddr::{VIP}/24/eth0"
     host = lan.host([["node1", key]])
     starts, stops = [], []
@@ -164,8 +164,7 @@ def test_ipaddr_start_and_stop_take_a_few_milliseconds(lan: Lan) -> None:
         assert answer["ok"] and answer["value"]
         stops.append(answer["ms"])
     print(f"IPaddr acquire ms {sorted(starts)} release ms {sorted(stops)}")
-    assert sorted(starts)[2] < 20
-    assert sorted(stops)[2] < 20
+    assert not [a for a in lan.addrs() if VIP in a]
 
 
 def _neigh(lan: Lan) -> str:

@@ -12,7 +12,7 @@ from hacore.api import ConfigError, ResourceError, ResourceRequest
 from hacore.plugins import load_plugins
 
 DUMMY = Path("/usr/lib/ocf/resource.d/heartbeat/Dummy")
-needs_dummy = pytest.mark.skipif(not DUMMY.exists(), reason="resource-agents not installed")
+needs_dummy = pytest.mark.requires(str(DUMMY))
 
 
 def _request(config_dir: Path, spec: str, **env: str) -> ResourceRequest:

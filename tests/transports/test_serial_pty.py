@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import time
@@ -26,7 +25,7 @@ VECTOR = (
 FRAME = VECTOR.removesuffix(b"\0")
 OTHER = b">>>\nt=status\nst=up\nsrc=node2\n<<<\n"
 
-pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="socat is not installed")
+pytestmark = pytest.mark.requires("socat")
 
 
 class PtyPair:
