@@ -187,6 +187,22 @@ class ResourceAgent(abc.ABC):
     async def status(self) -> bool:
         """True when the resource is running here."""
 
+    async def monitor(self) -> bool:
+        """Is the resource healthy here? The recurring check of ha.cf's ``monitor`` line.
+
+        Called every ``interval`` on the node that runs the group, only while it runs,
+        never during the group's own start or stop. Return False (or raise
+        :class:`ResourceError` saying why) when the resource has failed; the core then
+        restarts it, and after ``restarts`` failures moves the group to the peer.
+
+        The core cancels a call that outlives the monitor's ``timeout`` and counts it as
+        a failure: a check that runs a program must kill it when cancelled (the
+        built-in script agents run theirs in their own session and kill the session).
+        The default is :meth:`status`; override it when health means more than "is
+        configured here" (``IPaddr`` also wants the interface up).
+        """
+        return await self.status()
+
     async def announce(self) -> None:  # noqa: B027 - optional hook, most agents have nothing to announce
         """Re-announce the resource to the network (gratuitous ARP); default: nothing."""
 

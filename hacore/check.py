@@ -18,6 +18,7 @@ from typing import TextIO
 from hacore.api import ConfigError
 from hacore.config.loader import load_config
 from hacore.config.model import NOT_STARTED, ClusterConfig, ConfigErrors, Respawn
+from hacore.config.monitor import monitor_summary
 from hacore.plugins import PluginError, PluginRegistry, load_plugins
 from hacore.preflight import Finding, Machine, report_problems, start_checks
 
@@ -95,6 +96,7 @@ def format_summary(config: ClusterConfig, registry: PluginRegistry | None = None
             for group in config.groups
         ),
     ]
+    lines += monitor_summary(config.monitors)
     lines += [_respawn(r, registry) for r in cf.respawn]
     lines.append("Warnings:" if config.warnings else "Warnings: none")
     lines += [f"  WARN: {warning}" for warning in config.warnings]

@@ -87,7 +87,10 @@ def hacore_resource_types() -> Sequence[ResourceType]:
     """Return the resource names this plugin manages by name (``IPaddr``, ``IPaddr2``).
 
     A haresources token ``Name::a::b`` whose ``Name`` matches is handled by this type;
-    names no type claims fall through to :func:`hacore_resolve_resource`.
+    names no type claims fall through to :func:`hacore_resolve_resource`. The agents it
+    creates may override :meth:`hacore.api.ResourceAgent.monitor`, the health check run
+    for ha.cf ``monitor`` lines (default: ``status``); it is cancelled at the monitor's
+    timeout, so a check running a program must kill it then.
     """
 
 

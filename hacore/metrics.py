@@ -184,6 +184,42 @@ class Metrics:
             ["group", "from_node", "to_node", "reason"],
             registry=r,
         )
+        self._monitor_checks = Counter(
+            "hacore_resource_monitor_checks",
+            "Monitor checks of each monitored resource (ha.cf monitor) run on this node.",
+            ["group", "resource"],
+            registry=r,
+        )
+        self._monitor_failures = Counter(
+            "hacore_resource_monitor_failures",
+            "Failed monitor checks, by result (not_running, error, timeout).",
+            ["group", "resource", "result"],
+            registry=r,
+        )
+        self._monitor_duration = Gauge(
+            "hacore_resource_monitor_last_duration_seconds",
+            "How long the last monitor check of the resource took.",
+            ["group", "resource"],
+            registry=r,
+        )
+        self._restarts = Counter(
+            "hacore_resource_restarts",
+            "In-place restarts of monitored resources after a failure, by outcome.",
+            ["group", "resource", "result"],
+            registry=r,
+        )
+        self._fail_count = Gauge(
+            "hacore_resource_failcount",
+            "Monitor failures of the resource on this node since start or hactl cleanup.",
+            ["group", "resource"],
+            registry=r,
+        )
+        self._failed_here = Gauge(
+            "hacore_group_failed_here",
+            "1 while monitoring has given the group up on this node (until hactl cleanup).",
+            ["group"],
+            registry=r,
+        )
         self._generation = Gauge(
             "hacore_generation", "This node's heartbeat generation (hg).", registry=r
         )
@@ -283,6 +319,34 @@ class Metrics:
     def resource_action(self, action: str, resource: str, seconds: float, ok: bool) -> None:
         result = "success" if ok else "failure"
         self._child(self._resource_action, action, resource, result).observe(seconds)
+
+    def monitor_defined(self, group: str, resource: str) -> None:
+        """Create a monitored resource's series at 0, so that ``increase()`` sees its first
+        failure and dashboards show it before anything happens."""
+        self._child(self._monitor_checks, group, resource)
+        for result in ("not_running", "error", "timeout"):
+            self._child(self._monitor_failures, group, resource, result)
+        for outcome in ("success", "failure"):
+            self._child(self._restarts, group, resource, outcome)
+        self.fail_count(group, resource, 0)
+        self.group_failed_here(group, False)
+
+    def monitor_check(self, group: str, resource: str, result: str, seconds: float) -> None:
+        """One monitor check and its result (``ok``, ``not running``, ``error``, ``timeout``)."""
+        self._child(self._monitor_checks, group, resource).inc()
+        self._child(self._monitor_duration, group, resource).set(seconds)
+        if result != "ok":
+            label = result.replace(" ", "_")
+            self._child(self._monitor_failures, group, resource, label).inc()
+
+    def resource_restart(self, group: str, resource: str, ok: bool) -> None:
+        self._child(self._restarts, group, resource, "success" if ok else "failure").inc()
+
+    def fail_count(self, group: str, resource: str, count: int) -> None:
+        self._child(self._fail_count, group, resource).set(count)
+
+    def group_failed_here(self, group: str, failed: bool) -> None:
+        self._child(self._failed_here, group).set(1 if failed else 0)
 
     def failover(self, group: str, from_node: str | None, to_node: str | None, reason: str) -> None:
         self._child(self._failovers, group, from_node or "", to_node or "", reason).inc()

@@ -50,6 +50,7 @@ from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
 from hacore.metrics import Metrics
 from hacore.metrics_server import MetricsServer, MetricsTls
+from hacore.monitor import monitors_for
 from hacore.plugins import PluginRegistry, call_observers
 from hacore.ratelimit import AUTH_FAILURES, DropWarnings
 from hacore.reload import reload_config
@@ -154,6 +155,7 @@ class Node:
             environment=self._script_environment(),
             observe=self.metrics.resource_action,
         )
+        self.monitors = monitors_for(self)
         self.metrics.generation(self.generation)
         self.metrics.set_last_heard_source(self._last_heard_ages)
         self._build_fencing()
@@ -245,6 +247,7 @@ class Node:
             if await self._shutdown():
                 break
             self._stop.clear()  # a group could not be stopped: staying up is safer
+        self.monitors.close()
         fifo.stop()
         await scripts.stop()
         await self.fencer.stop()
@@ -583,6 +586,8 @@ class Node:
                     self._spawn(self._run_group(key, "release", self.resources.release))
                 case fa.Announce(key=key):
                     self._spawn(self.resources.announce(key))
+                case fa.Recover(key=key):
+                    self.monitors.recover(key)
                 case fa.GroupChanged(event=event):
                     self._group_changed(event)
                 case fa.OperationDone(op="shutdown", ok=False):
@@ -605,6 +610,7 @@ class Node:
             event.group, event.holder, self.failover.local_state(event.group), event.reason
         )
         self.metrics.group_state(here.group, here.holder, here.state)
+        self.monitors.sync(here.group, here.state == GroupState.RUNNING)
         self.events.publish(here)
         self._call_observers("hacore_on_group_change", event=here)
         self.notifier.status(self._service_status())

@@ -2,9 +2,9 @@
 ``heartbeat -r``): what can change live and what needs a restart.
 
 Auth keys, logging, apiauth and the STONITH device (with fence_delay) apply at once.
-Nodes, media, timings, groups, the watchdog, realtime and the tiebreaker shape the running
-engines: a change to them is reported and the old ones stay in force, so a reload can
-never drop a link or a group under the cluster.
+Nodes, media, timings, groups, monitors, the watchdog, realtime and the tiebreaker shape
+the running engines: a change to them is reported and the old ones stay in force, so a
+reload can never drop a link or a group under the cluster.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("hacore.node")
 
 RESTART_NEEDED = (
-    "nodes, media, timings, resource groups, watchdog, realtime or tiebreaker changed: "
-    "restart hacored to apply them"
+    "nodes, media, timings, resource groups, monitors, watchdog, realtime or tiebreaker "
+    "changed: restart hacored to apply them"
 )
 
 
@@ -74,5 +74,6 @@ def _structure(config: ClusterConfig) -> tuple[object, ...]:
         (hacf.keepalive_ms, hacf.deadtime_ms, hacf.warntime_ms, hacf.initdead_ms),
         (hacf.deadping_ms, hacf.auto_failback, hacf.msgfmt),
         tuple((g.node, tuple(r.spec for r in g.resources)) for g in config.groups),
+        tuple((m.group, m.index, m.settings) for m in config.monitors),
         (hacf.watchdog, hacf.realtime, hacf.rtprio, hacf.extensions.tiebreaker),
     )

@@ -16,6 +16,13 @@ ResourceManager's semantics (docs/protocol.md §9.1):
   that decision to the operator. If ``status`` says not running, the script merely broke
   the "stop must succeed when stopped" rule and the resource counts as stopped.
 
+* ``check`` (ha.cf's ``monitor`` lines): one resource's ``monitor``, bounded by a
+  timeout (the agent is cancelled, which kills its script, and that counts as a
+  failure). It takes no lock, so a hung check never delays a failover; a check that
+  overlaps an operation on its group is inconclusive instead.
+* ``restart``: the resource and those after it stopped right to left, then started
+  left to right (status first), as Pacemaker restarts a group member.
+
 Every resource is resolved when the manager is built (so ``--check`` finds a missing
 script), operations on one group are serialized, different groups run concurrently,
 and the happy path never sleeps.
@@ -24,8 +31,9 @@ and the happy path never sleeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -53,12 +61,27 @@ DEFAULT_STOP_RETRIES = 3
 STOP_RETRY_DELAY_S = 1.0
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """One monitor check. ``result`` is ``ok``, ``not running``, ``error`` or ``timeout``;
+    ``reason`` says why in one line when it is not ok."""
+
+    result: str
+    reason: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.result == "ok"
+
+
 @dataclass
 class _Group:
     config: ResourceGroup
     agents: tuple[ResourceAgent, ...]
     lock: asyncio.Lock
     state: GroupState = GroupState.STOPPED
+    operations: int = 0  # start/stop/restart runs begun: tells a check it overlapped one
 
     @property
     def description(self) -> str:
@@ -150,7 +173,7 @@ class ResourceManager:
     async def running(self, key: str) -> bool:
         """True when every resource of the group says it runs here (Heartbeat's ``ALL``)."""
         group = self._group(key)
-        async with group.lock:
+        async with self._operation(group):
             for agent in group.agents:
                 if not await self._status(agent, when_unknown=False):
                     return False
@@ -160,7 +183,7 @@ class ResourceManager:
 
     async def acquire(self, key: str) -> bool:
         group = self._group(key)
-        async with group.lock:
+        async with self._operation(group):
             log.info(
                 "group_acquire",
                 group=key,
@@ -187,7 +210,7 @@ class ResourceManager:
 
     async def release(self, key: str) -> bool:
         group = self._group(key)
-        async with group.lock:
+        async with self._operation(group):
             log.info(
                 "group_release",
                 group=key,
@@ -214,6 +237,54 @@ class ResourceManager:
             for agent in group.agents:
                 await self._act("announce", agent, agent.announce)
 
+    async def check(self, key: str, index: int, timeout: float) -> CheckResult | None:
+        """The ``monitor`` of one resource of a running group; None when inconclusive
+        (the group is not running here, or an operation on it ran meanwhile)."""
+        group = self._group(key)
+        agent = group.agents[index]
+        before = group.operations
+        if group.state != GroupState.RUNNING or group.lock.locked():
+            return None
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout):
+                healthy = await agent.monitor()
+            result, reason = ("ok", "") if healthy else ("not running", "not running")
+        except TimeoutError:
+            result, reason = "timeout", f"check timed out after {timeout:g}s (killed)"
+        except Exception as exc:  # a plugin's bug counts as a failed check, never a crash
+            result, reason = "error", _describe(exc)
+        self._observe("monitor", agent, started, result == "ok")
+        if group.operations != before or group.state != GroupState.RUNNING:
+            return None
+        return CheckResult(result, reason, time.monotonic() - started)
+
+    async def restart(self, key: str, index: int) -> bool | None:
+        """Stop the resource at ``index`` and the ones after it (right to left), start
+        them again (left to right, status first). False when a stop or start failed;
+        None when the group no longer runs here (nothing is touched)."""
+        group = self._group(key)
+        async with self._operation(group):
+            if group.state != GroupState.RUNNING:
+                log.info("restart_skipped", group=key, state=str(group.state))
+                return None
+            tail = group.agents[index:]
+            log.warning(
+                "resource_restart",
+                group=key,
+                resource=str(tail[0]),
+                msg=f"Restarting {tail[0]} of resource group {key}"
+                + (f" (with {' '.join(map(str, tail[1:]))})" if len(tail) > 1 else ""),
+            )
+            if not await self._stop_all(reversed(tail)):
+                return False
+            for agent in tail:
+                if await self._status(agent, when_unknown=False):
+                    continue
+                if not await self._act("start", agent, agent.start):
+                    return False
+            return True
+
     # ---- internals -----------------------------------------------------------------
 
     def _group(self, key: str) -> _Group:
@@ -221,6 +292,13 @@ class ResourceManager:
             return self._groups[key]
         except KeyError:
             raise KeyError(f"no resource group with key {key!r}") from None
+
+    @contextlib.asynccontextmanager
+    async def _operation(self, group: _Group) -> AsyncIterator[None]:
+        """Hold the group's lock and count the operation (see :meth:`check`)."""
+        async with group.lock:
+            group.operations += 1
+            yield
 
     def _set_state(self, group: _Group, state: GroupState) -> None:
         if group.state == state:
@@ -232,7 +310,7 @@ class ResourceManager:
 
     async def _release_stale(self, key: str) -> bool:
         group = self._group(key)
-        async with group.lock:
+        async with self._operation(group):
             stale = False
             ok = True
             for agent in reversed(group.agents):

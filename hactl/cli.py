@@ -170,6 +170,22 @@ async def cmd_reload(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
     return Exit.OK
 
 
+async def cmd_cleanup(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
+    async with endpoint.channel() as channel:
+        try:
+            reply: pb.CleanupResponse = await stub(channel).Cleanup(
+                pb.CleanupRequest(resource=options.resource),
+                timeout=options.timeout or READ_TIMEOUT,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise rpc_failure(exc, endpoint, "cleanup") from None
+    if options.json:
+        _json(render.cleanup_json(reply))
+    else:
+        _out(render.cleanup_text(reply, options.resource))
+    return Exit.OK
+
+
 def _move_command(verb: str) -> Command:
     async def run(options: argparse.Namespace, endpoint: Endpoint) -> Exit:
         scope = options.scope
@@ -249,6 +265,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "standby": (_move_command("standby"), "give resource groups to the peer (hb_standby)"),
     "takeover": (_move_command("takeover"), "take resource groups from the peer (hb_takeover)"),
     "reload": (cmd_reload, "re-read the configuration (heartbeat -r)"),
+    "cleanup": (cmd_cleanup, "reset fail counts of monitored resources on this node"),
     "health": (cmd_health, "exit 6 if a node, ping node or link is dead or a group is down"),
     "completion": (cmd_completion, "print a bash completion script ('completion bash')"),
 }
@@ -303,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "events":
             sub.add_argument("--count", type=int, default=0, help="exit after N events")
+        if name == "cleanup":
+            sub.add_argument(
+                "resource",
+                nargs="?",
+                default="",
+                help="a resource as haresources names it (default: every resource)",
+            )
         if name in READ_COMMANDS:
             _read_options(sub, check=name != "health")
         if name == "completion":

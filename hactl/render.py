@@ -71,6 +71,35 @@ def node_json(node: pb.Node) -> JsonObject:
     }
 
 
+def monitor_outcome_word(value: int) -> str:
+    return _word(pb.MonitorOutcome, value, "MONITOR_OUTCOME")
+
+
+def monitor_json(monitor: pb.ResourceMonitor) -> JsonObject:
+    return {
+        "resource": monitor.resource,
+        "interval_s": monitor.interval_seconds,
+        "timeout_s": monitor.timeout_seconds,
+        "restarts_allowed": monitor.restarts_allowed,
+        "window_s": monitor.window_seconds,
+        "active": monitor.active,
+        "checks": monitor.checks,
+        "failures": monitor.failures,
+        "restarts": monitor.restarts,
+        "restarts_in_window": monitor.restarts_in_window,
+        "fail_count": monitor.fail_count,
+        "last_result": monitor.last_result or None,
+        "last_check": _iso(monitor.last_check),
+        "last_duration_s": (
+            round(monitor.last_duration_seconds, 3)
+            if monitor.HasField("last_duration_seconds")
+            else None
+        ),
+        "last_failure": monitor.last_failure or None,
+        "last_failure_time": _iso(monitor.last_failure_time),
+    }
+
+
 def group_json(group: pb.ResourceGroup) -> JsonObject:
     return {
         "group": group.key,
@@ -79,6 +108,18 @@ def group_json(group: pb.ResourceGroup) -> JsonObject:
         "holder": group.holder if group.HasField("holder") else None,
         "state": group_state_word(group.state),
         "since": _iso(group.since),
+        "monitors": [monitor_json(monitor) for monitor in group.monitors],
+        "failed_on": list(group.failed_on),
+    }
+
+
+def cleanup_json(reply: pb.CleanupResponse) -> JsonObject:
+    return {
+        "cleaned": [
+            {"group": c.group, "resource": c.resource, "fail_count": c.fail_count}
+            for c in reply.cleaned
+        ],
+        "status": status_json(reply.status),
     }
 
 
@@ -197,6 +238,15 @@ def event_json(event: pb.Event) -> JsonObject:
             "to": _optional(e4, "to_node"),
             "reason": e4.reason,
         }
+    elif kind == "monitor":
+        e5 = event.monitor
+        out |= {
+            "group": e5.group,
+            "resource": e5.resource,
+            "outcome": monitor_outcome_word(e5.outcome),
+            "reason": e5.reason,
+            "fail_count": e5.fail_count,
+        }
     elif kind == "events_lost":
         out["count"] = event.events_lost.count
     return out
@@ -285,8 +335,50 @@ def status_text(status: pb.ClusterStatus) -> list[str]:
         )
         if len(group.resources) > 1:
             lines.append(f"      resources: {' '.join(group.resources)}")
+        lines += [f"      {_monitor_text(monitor)}" for monitor in group.monitors]
+        if group.failed_on:
+            lines.append(
+                f"      failed on {', '.join(group.failed_on)}: not taken back there until "
+                "'hactl cleanup' on that node"
+            )
     lines += ["", "Fencing:", *fencing_text(status.fencing)]
     return lines
+
+
+def _monitor_text(monitor: pb.ResourceMonitor) -> str:
+    """``monitor httpd: ok 0.031s, checked 12:00:01 (every 10s); fail count 2, 1/3 restarts
+    used within 3600s``"""
+    if not monitor.active:
+        state = "not checked here (the group does not run here)"
+    elif not monitor.last_result:
+        state = "no check yet"
+    else:
+        took = (
+            f" {monitor.last_duration_seconds:.3f}s"
+            if monitor.HasField("last_duration_seconds")
+            else ""
+        )
+        state = f"{monitor.last_result}{took}, checked {_local_time(monitor.last_check)}"
+    text = (
+        f"monitor {monitor.resource}: {state} (every {monitor.interval_seconds:g}s, "
+        f"timeout {monitor.timeout_seconds:g}s); fail count {monitor.fail_count}, "
+        f"{monitor.restarts_in_window}/{monitor.restarts_allowed} restarts used within "
+        f"{monitor.window_seconds:g}s"
+    )
+    if monitor.last_failure:
+        text += f"; last failure: {monitor.last_failure}"
+    return text
+
+
+def cleanup_text(reply: pb.CleanupResponse, resource: str) -> list[str]:
+    lines = [
+        f"cleaned up {c.resource} (group {c.group}): fail count {c.fail_count} -> 0"
+        for c in reply.cleaned
+    ]
+    if not lines:
+        what = resource or "any resource"
+        lines = [f"nothing to clean up: {what} is not monitored"]
+    return [*lines, "", *holders_text(reply.status)]
 
 
 def holders_text(status: pb.ClusterStatus) -> list[str]:
@@ -319,6 +411,11 @@ def event_summary(event: pb.Event) -> str:
         text = f"group {data['group']}: {data['state']} here, held by {data['holder'] or 'nobody'}"
     elif kind == "failover":
         text = f"failover {data['group']}: {data['from'] or 'nobody'} -> {data['to'] or 'nobody'}"
+    elif kind == "monitor":
+        text = (
+            f"monitor {data['resource']} ({data['group']}): {data['outcome']}, "
+            f"fail count {data['fail_count']}"
+        )
     elif kind == "events_lost":
         text = f"{data['count']} events lost (this watcher was too slow)"
     else:

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from hacore.config.hacf import EXTENSION_DIRECTIVES
 from halab.configs import Timing, keepalived_conf, write_ha_d
 from halab.labnode import LabNode, NodeProcess
 from halab.topology import NodeAddr
 
 DAEMON_KINDS = ("hacore", "heartbeat", "keepalived")
+_HACORE_ONLY = [[name] for name in EXTENSION_DIRECTIVES]
 HEARTBEAT_STATE = "/var/lib/heartbeat"  # Heartbeat's hb_generation and hb_uuid
 
 
@@ -108,6 +110,12 @@ class Heartbeat:
 
     def configure(self, node: LabNode, setup: ClusterSetup) -> None:
         _configure_ha_d(node, setup)
+        # hacore-only directives (metrics_listen, monitor...) stay out of the ha.cf a
+        # Heartbeat node reads, as the operator guide says for mixed clusters.
+        hacf = node.path("/etc/ha.d/ha.cf")
+        lines = hacf.read_text().splitlines()
+        kept = [line for line in lines if line.split("#", 1)[0].split()[:1] not in _HACORE_ONLY]
+        hacf.write_text("".join(line + "\n" for line in kept))
 
     def start(self, node: LabNode) -> NodeProcess | None:
         node.daemon = None  # Heartbeat daemonises: no foreground process (hacored's is gone)

@@ -56,6 +56,14 @@ def stop_service(node: LabNode, service: str = "httpd") -> subprocess.CompletedP
     return node.exec(f"/etc/init.d/{service}", "stop", check=True)
 
 
+def kill_service(node: LabNode, pidfile: str) -> int:
+    """SIGKILL a daemonized service and everything of its process group, found by the pid
+    in its pid file (a crash, not a stop: the pid file stays); returns that pid."""
+    pid = int(node.exec("cat", pidfile, check=True).stdout.split()[0])
+    node.exec("kill", "-KILL", "--", f"-{pid}", check=True)
+    return pid
+
+
 @cache
 def netem_available() -> bool:
     """Whether this kernel has sch_netem (probed once, in a throwaway namespace)."""

@@ -249,6 +249,10 @@ class Lab:
     def stop_service(self, name: str, service: str = "httpd") -> None:
         faults.stop_service(self.node(name), service)
 
+    def kill_service(self, name: str, pidfile: str = "/run/apache2/apache2.pid") -> int:
+        """Crash a service on ``name`` (SIGKILL of its process group); returns its pid."""
+        return faults.kill_service(self.node(name), pidfile)
+
     # -- network faults -----------------------------------------------------------------
 
     def cut_link(self, name: str, ifname: str = "eth1") -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hacore import hookspecs
-from hacore.api import AuthMethod
+from hacore.api import AuthMethod, ResourceAgent
 from hacore.plugins import PluginError, load_plugins
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def test_third_party_plugin_is_discovered(site: Path) -> None:
         "thirdparty-auth",
         "thirdparty_auth",
         """
-        from hacore.api import AuthMethod
+        from hacore.api import AuthMethod, ResourceAgent
         from hacore.hookspecs import hookimpl
 
         @hookimpl
@@ -73,7 +73,7 @@ def test_clash_names_both_plugins(site: Path) -> None:
         "thirdparty-clash",
         "thirdparty_clash",
         """
-        from hacore.api import AuthMethod
+        from hacore.api import AuthMethod, ResourceAgent
         from hacore.hookspecs import hookimpl
 
         @hookimpl
@@ -134,6 +134,23 @@ def test_every_hook_is_documented_with_its_signature() -> None:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
         shown = _documented_signature(name)
         assert f"`{shown}`" in guide, f"docs/plugins.md does not show `{shown}`"
+
+
+def test_every_resource_agent_method_is_in_the_plugin_guide() -> None:
+    """Agent methods are a plugin surface too (``monitor`` is optional, as ``announce``)."""
+    guide = (REPO / "docs" / "plugins.md").read_text()
+    methods = [
+        name
+        for name, member in inspect.getmembers(ResourceAgent, inspect.iscoroutinefunction)
+        if not name.startswith("_")
+    ]
+    assert methods == ["announce", "monitor", "start", "status", "stop"]
+    for name in methods:
+        assert (getattr(ResourceAgent, name).__doc__ or "").strip() or name in (
+            "start",
+            "stop",
+        ), f"ResourceAgent.{name} has no docstring"
+        assert f"`{name}()`" in guide, f"ResourceAgent.{name} is missing from docs/plugins.md"
 
 
 def test_every_hook_has_a_test_named_after_it() -> None:

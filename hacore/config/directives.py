@@ -20,6 +20,7 @@ from hacore.api import ConfigError
 from hacore.config import values
 from hacore.config.apiauth import parse_apiauth
 from hacore.config.model import Respawn, StonithLine
+from hacore.config.monitor import read_monitor_line
 
 if TYPE_CHECKING:
     from hacore.config.reader import DirectiveReader
@@ -320,6 +321,11 @@ def _apiauth(r: DirectiveReader, rest: str) -> None:
     r.cf.apiauth[auth.client] = auth
 
 
+def _monitor(r: DirectiveReader, rest: str) -> None:
+    """hacore extension (see hacore.config.monitor); resolved once haresources is read."""
+    r.cf.monitors.append(read_monitor_line(rest, r.where))
+
+
 def _stonith(r: DirectiveReader, rest: str) -> None:
     """``stonith TYPE FILE``: the device's parameters are in FILE (``stonith -F``)."""
     words = rest.split(None, 1)
@@ -404,6 +410,11 @@ WHOLE_LINE: dict[str, Callable[[DirectiveReader, str], None]] = {
     "apiauth": _apiauth,
     "respawn": _respawn,
     "failfast": _failfast,
+}
+
+# hacore extensions that take the whole line (listed in hacf.EXTENSION_DIRECTIVES too).
+EXTENSION_LINES: dict[str, Callable[[DirectiveReader, str], None]] = {
+    "monitor": _monitor,
 }
 
 # Heartbeat's parameter table (record_value TRUE), and crm's alias.

@@ -44,6 +44,8 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "reaches it fences and takes over (two-node clusters; off by default)",
     "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
     "/var/lib/heartbeat/fifo, Heartbeat's)",
+    "monitor": "RESOURCE [interval=T] [timeout=T] [restarts=N] [window=T]: check a resource "
+    "of haresources, restart it, then fail its group over (repeatable)",
 }
 
 _WHITESPACE = " \t\n\r\f"

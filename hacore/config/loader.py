@@ -23,6 +23,7 @@ from hacore.config.model import (
     HaCf,
     cap_warnings,
 )
+from hacore.config.monitor import resolve_monitors
 from hacore.config.nodename import local_node_name
 from hacore.fencing.devices import resolve_device
 from hacore.plugins import PluginRegistry
@@ -58,9 +59,15 @@ def load_config(
         shown_as=shown_path(directory, HARESOURCES),
         warnings=hacf.warnings,
     )
+    monitors = resolve_monitors(hacf.monitors, groups)
     cap_warnings(hacf.warnings)
     config = ClusterConfig(
-        directory=directory, hacf=hacf, groups=groups, authkeys=authkeys, local_node=local
+        directory=directory,
+        hacf=hacf,
+        groups=groups,
+        authkeys=authkeys,
+        local_node=local,
+        monitors=monitors,
     )
     _check_stonith(config, registry)
     return config

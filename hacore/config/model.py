@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hacore.api import AuthMethod, ConfigError, MediumConfig, SourceLocation
+
+if TYPE_CHECKING:
+    from hacore.config.monitor import Monitor, MonitorLine
 
 AutoFailback = Literal["on", "off", "legacy"]
 
@@ -214,6 +217,7 @@ class HaCf:
     parameters: dict[str, str] = field(default_factory=dict)
     extensions: Extensions = field(default_factory=Extensions)
     warnings: list[ConfigWarning] = field(default_factory=list)
+    monitors: list[MonitorLine] = field(default_factory=list)  # hacore's `monitor` lines
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,7 @@ class ClusterConfig:
     groups: list[ResourceGroup]
     authkeys: AuthKeys
     local_node: str
+    monitors: list[Monitor] = field(default_factory=list)  # resolved `monitor` lines
 
     @property
     def warnings(self) -> list[ConfigWarning]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from hacore.api import ConfigError, MediumConfig, SourceLocation
 from hacore.config import values
-from hacore.config.directives import NO_EFFECT, OPTIONS, RECORDED, WHOLE_LINE
+from hacore.config.directives import EXTENSION_LINES, NO_EFFECT, OPTIONS, RECORDED, WHOLE_LINE
 from hacore.config.model import ConfigWarning, HaCf, PingNode
 from hacore.plugins import PluginRegistry
 
@@ -86,6 +86,8 @@ class DirectiveReader:
             self._options(directive, rest)
         elif directive in WHOLE_LINE:
             WHOLE_LINE[directive](self, rest)
+        elif directive in EXTENSION_LINES:
+            EXTENSION_LINES[directive](self, rest)
         elif directive in self.extension_names:
             self._extension(directive, rest)
         else:

@@ -13,11 +13,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import hacore.failover.actions as fa
+from hacore import monitor
 from hacore.api import NodeStatus, Scope
 from hacore.config.model import ApiAuth
 from hacore.control.clients import ClientQueries, client_word
 from hacore.control.events import Subscription
-from hacore.control.model import ClusterView, OperationFailed, OperationRefused, UnknownNode
+from hacore.control.model import (
+    Cleaned,
+    ClusterView,
+    OperationFailed,
+    OperationRefused,
+    UnknownNode,
+)
 from hacore.control.view import build_view
 from hacore.reload import reload_config
 
@@ -43,6 +50,9 @@ class ControlAdapter:
     async def takeover(self, scope: Scope) -> ClusterView:
         node = self._node
         return await self._operation("takeover", node.failover.request_takeover(scope, node.now()))
+
+    async def cleanup(self, resource: str) -> tuple[list[Cleaned], ClusterView]:
+        return monitor.cleanup(self._node, resource), self.snapshot()
 
     async def client_status(self, node: str, client: str, timeout_s: float) -> str:
         """Heartbeat's API clientstatus: our own clients, ``offline`` for a node that is

@@ -23,11 +23,15 @@ from hacore.api import (
     Scope,
 )
 from hacore.control.model import (
+    Cleaned,
     ClusterView,
     EventsLost,
     FailoverEvent,
     FencingView,
     GroupView,
+    MonitorEvent,
+    MonitorOutcome,
+    MonitorView,
     NodeView,
     TimedEvent,
 )
@@ -47,6 +51,7 @@ NODE_STATUS_TO_PB, NODE_STATUS_FROM_PB = _pairs(NodeStatus, pb.NodeStatus, "NODE
 LINK_STATUS_TO_PB, LINK_STATUS_FROM_PB = _pairs(LinkStatus, pb.LinkStatus, "LINK_STATUS")
 GROUP_STATE_TO_PB, GROUP_STATE_FROM_PB = _pairs(GroupState, pb.GroupState, "GROUP_STATE")
 SCOPE_TO_PB, SCOPE_FROM_PB = _pairs(Scope, pb.Scope, "SCOPE")
+MONITOR_OUTCOME_TO_PB, _ = _pairs(MonitorOutcome, pb.MonitorOutcome, "MONITOR_OUTCOME")
 NODE_TYPE_TO_PB: dict[str, Any] = {"normal": pb.NODE_TYPE_NORMAL, "ping": pb.NODE_TYPE_PING}
 
 
@@ -82,12 +87,45 @@ def node_to_pb(node: NodeView, local_node: str) -> pb.Node:
     return message
 
 
+def monitor_to_pb(view: MonitorView) -> pb.ResourceMonitor:
+    message = pb.ResourceMonitor(
+        resource=view.resource,
+        interval_seconds=view.interval_s,
+        timeout_seconds=view.timeout_s,
+        restarts_allowed=view.restarts_allowed,
+        window_seconds=view.window_s,
+        active=view.active,
+        checks=view.checks,
+        failures=view.failures,
+        restarts=view.restarts,
+        restarts_in_window=view.restarts_in_window,
+        fail_count=view.fail_count,
+        last_result=view.last_result,
+        last_failure=view.last_failure,
+    )
+    if view.last_check_wall is not None:
+        message.last_check.CopyFrom(timestamp(view.last_check_wall))
+    if view.last_duration_s is not None:
+        message.last_duration_seconds = view.last_duration_s
+    if view.last_failure_wall is not None:
+        message.last_failure_time.CopyFrom(timestamp(view.last_failure_wall))
+    return message
+
+
+def cleaned_to_pb(cleaned: Cleaned) -> pb.CleanedResource:
+    return pb.CleanedResource(
+        group=cleaned.group, resource=cleaned.resource, fail_count=cleaned.fail_count
+    )
+
+
 def group_to_pb(group: GroupView) -> pb.ResourceGroup:
     message = pb.ResourceGroup(
         key=group.key,
         resources=list(group.resources),
         preferred=group.preferred,
         state=GROUP_STATE_TO_PB[group.state],
+        monitors=[monitor_to_pb(view) for view in group.monitors],
+        failed_on=list(group.failed_on),
     )
     if group.holder is not None:
         message.holder = group.holder
@@ -174,6 +212,12 @@ def event_to_pb(timed: TimedEvent) -> pb.Event:
             message.failover.from_node = event.from_node
         if event.to_node is not None:
             message.failover.to_node = event.to_node
+    elif isinstance(event, MonitorEvent):
+        message.monitor.group = event.group
+        message.monitor.resource = event.resource
+        message.monitor.outcome = MONITOR_OUTCOME_TO_PB[event.outcome]
+        message.monitor.reason = event.reason
+        message.monitor.fail_count = event.fail_count
     elif isinstance(event, EventsLost):
         message.events_lost.count = event.count
     return message

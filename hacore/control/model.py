@@ -9,6 +9,7 @@ state.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
@@ -43,6 +44,11 @@ class OperationFailed(HacoreError):
 class TargetUnavailable(HacoreError):
     """The daemon cannot serve the request at the moment (UNAVAILABLE): starting up,
     shutting down. Retrying later may succeed."""
+
+
+class InvalidRequest(HacoreError):
+    """The request names something that does not exist (INVALID_ARGUMENT): a resource
+    that is not in haresources."""
 
 
 class UnknownNode(HacoreError):
@@ -85,10 +91,39 @@ class NodeView:
 
 
 @dataclass(frozen=True)
+class MonitorView:
+    """One monitored resource (ha.cf ``monitor``) as the local node runs its checks.
+
+    ``active``: checks run now (the group runs here). ``fail_count`` counts failures since
+    start or the last cleanup; ``checks``, ``failures`` and ``restarts`` are lifetime
+    totals; ``restarts_in_window`` is how much of the restart budget is used.
+    ``last_result`` is ``ok``, ``not running``, ``timeout``, ``error`` or "" (never).
+    """
+
+    resource: str
+    interval_s: float
+    timeout_s: float
+    restarts_allowed: int
+    window_s: float
+    active: bool
+    checks: int
+    failures: int
+    restarts: int
+    restarts_in_window: int
+    fail_count: int
+    last_result: str
+    last_check_wall: float | None
+    last_duration_s: float | None
+    last_failure: str
+    last_failure_wall: float | None
+
+
+@dataclass(frozen=True)
 class GroupView:
     """One haresources group. ``state`` is its life on the local node; ``holder`` the
     node believed to run it (None: nobody); ``since_wall`` the Unix time of the last
-    holder/state change."""
+    holder/state change; ``monitors`` its monitored resources; ``failed_on`` the nodes
+    where its monitoring gave up (until ``hactl cleanup`` there)."""
 
     key: str
     resources: tuple[str, ...]
@@ -96,6 +131,8 @@ class GroupView:
     holder: str | None
     state: GroupState
     since_wall: float | None
+    monitors: tuple[MonitorView, ...] = ()
+    failed_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +201,36 @@ class FailoverEvent:
     reason: str
 
 
+class MonitorOutcome(enum.StrEnum):
+    """What happened to a monitored resource."""
+
+    FAILED = "failed"  # a check failed (not running, error, timeout)
+    RESTARTED = "restarted"  # restarted in place
+    RESTART_FAILED = "restart_failed"
+    GIVING_UP = "giving_up"  # restarts used up: the group is to move to the peer
+    CLEANED_UP = "cleaned_up"  # hactl cleanup reset its fail count
+
+
+@dataclass(frozen=True)
+class MonitorEvent:
+    """A monitored resource failed a check, was restarted, or gave up (ha.cf ``monitor``)."""
+
+    group: str
+    resource: str
+    outcome: MonitorOutcome
+    reason: str
+    fail_count: int
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A resource whose fail count ``hactl cleanup`` reset (``fail_count``: before)."""
+
+    group: str
+    resource: str
+    fail_count: int
+
+
 @dataclass(frozen=True)
 class EventsLost:
     """Marker: this subscriber was too slow and ``count`` events were dropped here.
@@ -175,7 +242,9 @@ class EventsLost:
     count: int
 
 
-Event = NodeStatusChanged | LinkStatusChanged | GroupChanged | FailoverEvent | EventsLost
+Event = (
+    NodeStatusChanged | LinkStatusChanged | GroupChanged | FailoverEvent | MonitorEvent | EventsLost
+)
 
 
 @dataclass(frozen=True)
@@ -213,6 +282,11 @@ class ControlTarget(Protocol):
 
     async def takeover(self, scope: Scope) -> ClusterView:
         """Take the groups in ``scope`` from the peer (hb_takeover); same contract."""
+
+    async def cleanup(self, resource: str) -> tuple[list[Cleaned], ClusterView]:
+        """Reset the fail counts of the resources ``resource`` names as haresources does
+        (all when empty) and lift their groups' failure here. Raises InvalidRequest for a
+        name that matches nothing."""
 
     async def client_status(self, node: str, client: str, timeout_s: float) -> str:
         """``online`` or ``offline``: whether API client ``client`` runs on ``node``

@@ -23,6 +23,7 @@ from hacore.control.apiauth import PeerCredentials, authorize
 from hacore.control.model import (
     ClusterView,
     ControlTarget,
+    InvalidRequest,
     NoTimelyResponse,
     OperationFailed,
     OperationRefused,
@@ -44,6 +45,7 @@ _READ_ONLY = frozenset({"GetStatus", "GetClientStatus", "Watch"})
 
 _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (OperationRefused, grpc.StatusCode.FAILED_PRECONDITION, "refused"),
+    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT, "refused"),
     (
         ConfigError,
         grpc.StatusCode.FAILED_PRECONDITION,
@@ -79,6 +81,14 @@ class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
         scope = await self._scope(request.scope, context)
         await self._authorize(context, "Takeover", scope=scope.value)
         return await self._move(context, "takeover", self._target.takeover(scope))
+
+    async def Cleanup(self, request: pb.CleanupRequest, context: Context) -> pb.CleanupResponse:
+        await self._authorize(context, "Cleanup", resource=request.resource or "(all)")
+        cleaned, view = await self._call(context, "cleanup", self._target.cleanup(request.resource))
+        return pb.CleanupResponse(
+            cleaned=[convert.cleaned_to_pb(item) for item in cleaned],
+            status=convert.cluster_to_pb(view, time.time()),
+        )
 
     async def Reload(self, request: pb.ReloadRequest, context: Context) -> pb.ReloadResponse:
         await self._authorize(context, "Reload")

@@ -57,6 +57,8 @@ def build_view(node: Node) -> ClusterView:
             holder=node.failover.holder(g.key),
             state=node.resources.state(g.key),
             since_wall=node.group_since.get(g.key),
+            monitors=node.monitors.views(g.key, now),
+            failed_on=node.failover.failed_on(g.key),
         )
         for g in node.config.groups
     )

@@ -45,6 +45,15 @@ class Announce:
 
 
 @dataclass(frozen=True)
+class Recover:
+    """A monitored resource of the group ``key`` keeps failing but the group cannot move
+    (no live peer, the peer failed it too, legacy mode, the move failed): restart the
+    failed resources here once more."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class GroupChanged:
     """A group's holder or state changed, as this node sees the cluster."""
 
@@ -70,4 +79,13 @@ class ShutdownReady:
     """Everything is released and ``shutdone`` is queued: the daemon may exit."""
 
 
-Action = SendMessage | Acquire | Release | Announce | GroupChanged | OperationDone | ShutdownReady
+Action = (
+    SendMessage
+    | Acquire
+    | Release
+    | Announce
+    | Recover
+    | GroupChanged
+    | OperationDone
+    | ShutdownReady
+)

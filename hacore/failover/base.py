@@ -21,7 +21,7 @@ import structlog
 
 from hacore.api import GroupState
 from hacore.failover import messages
-from hacore.failover.actions import Action, Operation, OperationDone, SendMessage
+from hacore.failover.actions import Action, Operation, OperationDone, Recover, SendMessage
 from hacore.failover.holdings import Hold, mirror
 from hacore.failover.model import (
     Ctx,
@@ -203,9 +203,13 @@ class RulesBase:
 
     def send_report(self, msg: Message) -> None:
         """Send a ``resource`` report and post ``own_resource``: Heartbeat processes its
-        own copy of every report it sends, and a starting node moves on by it."""
+        own copy of every report it sends, and a starting node moves on by it. A hacore
+        peer also learns which groups keep failing here (``hacore_failed``); a Heartbeat
+        peer gets Heartbeat's message, field for field."""
         if msg.type != "resource":
             raise ValueError(f"not a resource report: {msg.type}")
+        if self.peer_is_hacore():
+            messages.add_failed(msg, self.memory.failed_here)
         self._out.append(SendMessage(msg))
         self.post(Ctx("own_resource"))
 
@@ -253,22 +257,56 @@ class RulesBase:
         self.start_job(keys, True, Ctx("local_acquired"))
 
     def adopt_our_orphans(self) -> None:
-        """Start our local groups nobody holds, except those that just failed to start here
-        and those we gave away by standby (the operator wanted them off this node)."""
+        """Start our local groups nobody holds, except those that just failed to start here,
+        those we gave away by standby (the operator wanted them off this node) and those
+        whose monitoring gave up here: those are offered to a peer that may run them."""
         memory = self.memory
-        keys = [
+        orphans = [
             key
             for key, rec in self.records.items()
-            if rec.local
-            and not self.claimed(key)
-            and not self.peer_has(key)
-            and key not in memory.failed_starts | memory.given_away
+            if rec.local and not self.claimed(key) and not self.peer_has(key)
         ]
+        keys = [k for k in orphans if k not in memory.failed_starts | memory.given_away]
+        self._offer_failing([k for k in keys if k in memory.failed_here])
+        keys = [k for k in keys if k not in memory.failed_here]
         if keys:
             log.warning("adopt_orphans", groups=keys, msg="No one owns our local resources!")
             self.claim_locals(keys, "nobody held it")
 
+    def _offer_failing(self, keys: list[str]) -> None:
+        """Orphans that keep failing here go to a peer that may run them (an offer, as for
+        a failed start), rather than staying down until a cleanup."""
+        keys = [key for key in keys if key not in self.peer.failed and not self.is_alone()]
+        idle = self.standby == StandbyState.NOT and self.timers.offer_at is None
+        if keys and idle and self.offer_hold == Hold.NONE:  # one offer at a time
+            for key in keys:
+                self.offer_hold |= self.category(key)
+            log.warning("offer_group", groups=keys, peer=self.peer.name, reason="failing here")
+            self.timers.offer_at = self.now
+
+    def recover(self, keys: Iterable[str], why: str) -> None:
+        """Groups that keep failing here stay here (``why``): those still running here get
+        Recover (restart in place); none of them is moving any longer."""
+        for key in sorted(keys):
+            self.memory.moving.discard(key)
+            if self.runs_here(key):
+                log.critical(
+                    "monitor_cannot_move",
+                    group=key,
+                    reason=why,
+                    msg=f"Resource group {key} keeps failing and stays here ({why}): "
+                    "restarting it here",
+                )
+                self.emit(Recover(key))
+        if not self.memory.moving:
+            self.timers.move_at = None
+
     # ------------------------------------------------------------------ queries
+
+    def runs_here(self, key: str) -> bool:
+        """The group is running here and meant to."""
+        rec = self.records[key]
+        return rec.want and rec.state == GroupState.RUNNING
 
     def claimed(self, key: str) -> bool:
         """We hold the group or are about to: the peer must not start it."""

@@ -63,13 +63,16 @@ when there are groups). `is_hacore(node)` says whether a node's status carries
 | `on_partition_healed(node, now)` | a peer we declared dead speaks again, same generation |
 | `on_local_stall(now)` | our own loop stalled longer than deadtime |
 | `on_group_result(key, op, ok, now)` | an Acquire (`op="acquire"`) or Release finished |
+| `on_monitor_failure(key, now)` | a monitored resource of the group used up its restarts here |
+| `on_cleanup(key, now)` | `hactl cleanup`: the group no longer counts as failing here |
 | `on_tick(now)` | every 100 ms: timers |
 | `request_standby(scope, now)` | `hactl standby` / hb_standby |
 | `request_takeover(scope, now)` | `hactl takeover` / hb_takeover |
 | `request_shutdown(now)` | SIGTERM: give everything up, then `shutdone` |
 
 Actions: `SendMessage(msg)` (unstamped), `Acquire(key)`, `Release(key)`, `Announce(key)`
-(gratuitous ARP), `GroupChanged(event)` (holder and state of a group as this node sees
+(gratuitous ARP), `Recover(key)` (restart the failing resources of a group that cannot
+move), `GroupChanged(event)` (holder and state of a group as this node sees
 the cluster, with a reason), `OperationDone(op, ok, detail)` (a standby, takeover or
 shutdown request finished) and `ShutdownReady()` (everything released, `shutdone`
 queued: the daemon may exit).
@@ -78,7 +81,8 @@ Queries: `groups()`, `holder(key)` (who runs it as far as we know), `state(key)`
 state on that holder), `local_state(key)`, `rsc_hold()` (our holdings as Heartbeat's word),
 `rscstatus()` (`cl_status rscstatus`: `transition` while anything moves; a set without
 groups counts as held as Heartbeat's bits say, e.g. `local` on a node without haresources
-lines once it has started), `stable`,
+lines once it has started), `failed_on(key)` (the nodes where the group's monitoring gave
+up), `stable`,
 `busy()` (an Acquire or Release in flight) and, for tests and debugging, `node` and
 `standby` (the two tables' states) and `peer_stable`. The engine has no other public
 state: what the rules know belongs to the rules object (`hacore.failover.rules.Rules`).
@@ -197,6 +201,27 @@ hacore peer, after {offer:g} s to a Heartbeat peer. A group that came to us by a
 handover is not offered back (no ping-pong); alone or in legacy mode it stays down. In
 every case it is logged.
 
+### A resource that keeps failing (ha.cf `monitor`, hacore extension)
+
+With a `monitor` line the daemon checks a resource of a running group every interval and
+restarts it in place (with the resources after it in the group) while its restart budget
+lasts. Only the failure after that reaches the engine, as `on_monitor_failure`: the node
+remembers that the group failed here and gives it to the peer exactly as `hb_standby
+local|foreign` would, a standby of the group's category (other groups of that category
+go along, as with hb_standby), so a Heartbeat 3.0.6 peer takes it like any standby. A
+refused standby (a transition in flux) is asked for again every {retry:g} s.
+
+The node then keeps the group's failure until `hactl cleanup` (`on_cleanup`): it does not
+adopt the group as an orphan, and it names it in its `resource` reports
+(`hacore_failed=<keys>`, a field Heartbeat ignores and hacore sends only when there is
+something to say). A hacore peer reads it: it does not give the group back to us by
+auto-failback (failback stays due and runs once our cleanup report arrives), and when the
+group then fails there too it keeps it rather than handing it back. When no node may take
+the group (no live peer, the peer failed it too, legacy mode) or the standby fails, the
+engine answers `Recover(key)`: the group stays and its failed resource is restarted once
+more. If the peer dies or shuts down, the group is taken over as always: no other node
+can run it.
+
 ### A group that will not stop (FAILED)
 
 A failed release leaves the group FAILED: it may still run here, so this node keeps
@@ -282,8 +307,10 @@ started here while it lives.
 * Report each Acquire/Release with `on_group_result` once the resource manager is done;
   an acquire that returns False may have left the group stopped or FAILED, so the engine
   always follows it with a Release.
-* Call `on_tick` every 100 ms: the deadlock breaker, standby deadlines, failback retries
-  and offers are timers.
+* Call `on_tick` every 100 ms: the deadlock breaker, standby deadlines, failback retries,
+  offers and monitor moves are timers.
+* Call `on_monitor_failure` when a monitored resource has used up its restarts, and carry
+  out `Recover(key)` by restarting the group's failed resources once more.
 * Process a `LocalStall` before handing the engine messages read after the stall, so a
   stale standby step is not acted on.
 * Exit only on `ShutdownReady`; `OperationDone(shutdown, ok=False)` means the shutdown was

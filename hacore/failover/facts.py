@@ -69,7 +69,9 @@ class Facts(RulesBase):
                 self.peer.stable = became = True
             elif report.stable is False:
                 self.peer.stable = False
-        return Ctx("peer_resource", hold=report.hold, became_stable=became)
+        cleaned = bool(self.peer.failed - report.failed)
+        self.peer.failed = report.failed
+        return Ctx("peer_resource", hold=report.hold, became_stable=became, peer_cleaned=cleaned)
 
     def peer_status(self, node: str, new: NodeStatus) -> tuple[Ctx, ...] | None:
         """The events of a status change of ``node`` (None: not the peer, or dead again)."""
@@ -96,6 +98,7 @@ class Facts(RulesBase):
         if not self.is_peer(node):
             return False
         self.peer.left = False
+        self.peer.failed = frozenset()  # a new instance has failed nothing yet
         return True
 
     def partition_healed(self, node: str) -> bool:
@@ -122,6 +125,9 @@ class Facts(RulesBase):
         if t.offer_at is not None and now >= t.offer_at:
             t.offer_at = None
             due.append(Ctx("offer_timer"))
+        if t.move_at is not None and now >= t.move_at:
+            t.move_at = None
+            due.append(Ctx("move_timer"))
         return due
 
 

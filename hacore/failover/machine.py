@@ -97,6 +97,20 @@ class Failover:
             event = "released" if ok else "release_failed"
         return self._input(now, Ctx(event, key=key, ok=ok))
 
+    def on_monitor_failure(self, key: str, now: float) -> list[Action]:
+        """A monitored resource of ``key`` keeps failing here: its restarts are used up."""
+        if key not in self._rules.records:
+            log.warning("unknown_group_failure", group=key)
+            return []
+        return self._input(now, Ctx("monitor_failed", key=key))
+
+    def on_cleanup(self, key: str, now: float) -> list[Action]:
+        """``hactl cleanup``: the group's resources no longer count as failing here."""
+        if key not in self._rules.records:
+            log.warning("unknown_group_cleanup", group=key)
+            return []
+        return self._input(now, Ctx("cleanup", key=key))
+
     def on_tick(self, now: float) -> list[Action]:
         return self._input(now, *self._rules.due_timers(now))
 
@@ -130,6 +144,17 @@ class Failover:
     def rsc_hold(self) -> str:
         """What we hold, as Heartbeat's word (``none``/``local``/``foreign``/``all``)."""
         return self._rules.rsc_hold()
+
+    def failed_on(self, key: str) -> tuple[str, ...]:
+        """The nodes where the group's monitoring gave up (this one until a cleanup here,
+        a hacore peer as its reports say), in ha.cf order."""
+        rules = self._rules
+        nodes = []
+        if key in rules.memory.failed_here:
+            nodes.append(rules.me)
+        if rules.peer.name is not None and key in rules.peer.failed:
+            nodes.append(rules.peer.name)
+        return tuple(n for n in rules.cfg.nodes if n in nodes)
 
     @property
     def stable(self) -> bool:

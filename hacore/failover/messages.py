@@ -14,6 +14,10 @@ from hacore.failover.holdings import Hold, parse_hold
 from hacore.wire.message import Message
 
 STONITH_NOT_CONFIGURED = "n_stnth"
+FAILED_FIELD = "hacore_failed"
+"""hacore extension of ``resource`` reports: the keys of the groups whose monitored
+resources keep failing on the sender (space-separated; absent: none). Heartbeat ignores
+fields it does not know, and hacore sends it only when there is something to say."""
 
 FAILOVER_MESSAGE_TYPES = frozenset(
     {
@@ -84,19 +88,28 @@ def ip_request_resp(dest: str, key: str, *, weown: bool) -> Message:
     )
 
 
+def add_failed(msg: Message, keys: frozenset[str] | set[str]) -> Message:
+    """Name the groups that keep failing here in a ``resource`` report (if any)."""
+    if keys:
+        msg.add(FAILED_FIELD, " ".join(sorted(keys)))
+    return msg
+
+
 @dataclass(frozen=True)
 class ResourceReport:
     """A peer's ``resource`` message.
 
     ``full`` replaces what we knew (``rtype=full``); otherwise the bits are ORed in and
     ``none`` clears them (Heartbeat's HB_UPD_RSC). ``stable`` is None when the message
-    carries no ``isstable`` (the mach_down script's report).
+    carries no ``isstable`` (the mach_down script's report). ``failed``: the groups the
+    sender's monitoring gave up (:data:`FAILED_FIELD`; Heartbeat never sends it).
     """
 
     hold: Hold
     full: bool
     stable: bool | None
     info: str | None
+    failed: frozenset[str] = frozenset()
 
     def merge(self, known: Hold) -> Hold:
         if self.full or self.hold == Hold.NONE:
@@ -110,7 +123,8 @@ def read_resource(msg: Message) -> ResourceReport | None:
         return None
     stable_word = msg.get("isstable")
     stable = None if stable_word is None else stable_word == "1"
-    return ResourceReport(hold, msg.get("rtype") == "full", stable, msg.get("info"))
+    failed = frozenset((msg.get(FAILED_FIELD) or "").split())
+    return ResourceReport(hold, msg.get("rtype") == "full", stable, msg.get("info"), failed)
 
 
 @dataclass(frozen=True)

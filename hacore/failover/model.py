@@ -14,9 +14,10 @@ from hacore.api import ConfigError, GroupState
 from hacore.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from hacore.failover.holdings import Hold
 
-Origin = Literal["api", "peer", "failback", "offer", "takeover"]
+Origin = Literal["api", "peer", "failback", "offer", "takeover", "monitor"]
 """Who started a standby: the operator here, the peer's hb_takeover, auto-failback,
-an offer of a group that failed to start here, or (role B) our own hb_takeover."""
+an offer of a group that failed to start here, (role B) our own hb_takeover, or a
+monitored resource that keeps failing here."""
 
 
 class NodeState(enum.StrEnum):
@@ -55,6 +56,7 @@ class Ctx:
     became_stable: bool = False  # this report turned the peer stable
     word: str = ""  # raw word from a message (hb_takeover rsc_hold, ip-request-resp weown)
     text: str = ""  # why (a cancelled standby)
+    peer_cleaned: bool = False  # this report no longer lists groups the peer had failed
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class Timers:
     standby_deadline: float | None = None
     failback_at: float | None = None
     offer_at: float | None = None
+    move_at: float | None = None  # retry moving groups that keep failing here
 
 
 @dataclass
@@ -149,6 +152,7 @@ class PeerView:
     stable: bool = False  # Heartbeat's other_is_stable
     hold: Hold = Hold.NONE  # its rsc_hold, relative to it (nice_failback)
     keys: set[str] = field(default_factory=set)  # groups we believe it holds (legacy)
+    failed: frozenset[str] = frozenset()  # groups that keep failing there (hacore peers)
 
 
 @dataclass
@@ -161,3 +165,5 @@ class Memory:
     kept: set[str] = field(default_factory=set)  # split-brain groups we keep: announce later
     last_conflicts: frozenset[str] = frozenset()  # the split-brain audit's last finding
     claimed_now: list[str] = field(default_factory=list)  # locals claimed by take_our_locals
+    failed_here: set[str] = field(default_factory=set)  # monitoring gave up here: until cleanup
+    moving: set[str] = field(default_factory=set)  # given to the peer for failing here

@@ -184,8 +184,10 @@ class NodeRules(RulesBase):
     @action
     def try_failback(self, ctx: Ctx, arg: str) -> None:
         """auto_failback on, failback due and foreign groups held: start a `foreign` standby
-        (`Auto failback delayed.` and retry in 1 s while not possible); without foreign
-        groups, a due failback just gives up the empty `foreign` set, as Heartbeat does"""
+        (`Auto failback delayed.` and retry in 1 s while not possible); not while one of
+        them keeps failing on the peer (`hacore_failed`): it stays due until a cleanup there;
+        without foreign groups, a due failback just gives up the empty `foreign` set, as
+        Heartbeat does"""
         # Heartbeat's PerformAutoFailback; refusals come back through the standby table.
         eligible = (
             self.cfg.auto_failback == "on"
@@ -202,6 +204,19 @@ class NodeRules(RulesBase):
             ):
                 self.hold_empty(Hold.FOREIGN, False)
             self.needs_failback = False
+            return
+        failed_there = [
+            key
+            for key in self.keys_in(Hold.FOREIGN)
+            if self.records[key].want and key in self.peer.failed
+        ]
+        if failed_there:  # failback stays due: the peer's cleanup report retries it
+            log.info(
+                "failback_held",
+                groups=failed_there,
+                msg=f"Auto failback waits: {' '.join(failed_there)} keeps failing on "
+                f"{self.peer.name} (until a cleanup there)",
+            )
             return
         self.post(Ctx("standby_request", hold=Hold.FOREIGN, origin="failback"))
 

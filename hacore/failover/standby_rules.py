@@ -49,8 +49,9 @@ class StandbyRules(RulesBase):
     @action
     def refuse_standby(self, ctx: Ctx, why: str) -> None:
         """refuse with Heartbeat's reason (<arg>); operator: OperationDone failed;
-        failback/offer: retry in 1 s when it may pass later (a failback refused for want of a
-        live peer stays due until the peer is back and stable)"""
+        failback/offer/monitor: retry in 1 s when it may pass later (a failback refused for
+        want of a live peer stays due until the peer is back and stable; a monitor move
+        that cannot happen restarts the groups here instead, except during a shutdown)"""
         text = self._refusal(why, self.me)
         retry_later = why in ("in_progress", "peer_in_flux", "local_in_flux")
         if ctx.origin == "api":
@@ -67,6 +68,14 @@ class StandbyRules(RulesBase):
             if retry_later:
                 self.offer_hold |= ctx.hold
                 self.timers.offer_at = self.now + RETRY_S
+        elif ctx.origin == "monitor":
+            log.info("monitor_move_delayed", reason=why, msg=text)
+            if retry_later:
+                self.timers.move_at = self.now + RETRY_S
+            elif why == "shutdown":
+                self.memory.moving.clear()  # the shutdown releases them anyway
+            else:
+                self.recover(list(self.memory.moving), text)
         else:
             log.warning("peer_takeover_refused", peer=self.peer.name, reason=why, msg=text)
 
@@ -166,7 +175,8 @@ class StandbyRules(RulesBase):
         for key in keys:
             if self.records[key].state == GroupState.FAILED:
                 self.records[key].retry = True
-        self.want(keys, False, f"standby to {peer}")
+        cause = "resource failure: " if self.sb.origin == "monitor" else ""
+        self.want(keys, False, f"{cause}standby to {peer}")
         self.memory.given_away.update(keys)
         self.start_job(keys, False, Ctx("standby_released", hold=hold))
 
@@ -217,6 +227,16 @@ class StandbyRules(RulesBase):
         if self.sb.origin == "api":
             detail = problem or f"{self.peer.name} took over our {hold.word} resources"
             self.op_done("standby", not problem, detail)
+        elif self.sb.origin == "monitor":
+            moved = sorted(self.memory.moving & set(self.keys_in(hold)))
+            self.memory.moving.difference_update(moved)
+            log.warning(
+                "monitor_moved",
+                groups=moved,
+                peer=self.peer.name,
+                msg=f"Resource groups {' '.join(moved)} given to {self.peer.name} after "
+                "repeated failures here",
+            )
         self._reset()
 
     @action
@@ -247,12 +267,20 @@ class StandbyRules(RulesBase):
         elif self.sb.origin == "failback":
             self.needs_failback = True
             self.timers.failback_at = self.now + RETRY_S
+        elif self.sb.origin == "monitor":
+            self.recover(list(self.memory.moving), text)
+        elif self.sb.origin == "offer" and any(
+            not self.claimed(key) and not self.peer_has(key) for key in self.keys_in(self.sb.hold)
+        ):  # the peer was busy: groups nobody runs are offered again
+            self.offer_hold |= self.sb.hold
+            self.timers.offer_at = self.now + RETRY_S
 
     @action
     def standby_timed_out(self, ctx: Ctx, arg: str) -> None:
         """log `No reply to standby request.  Standby request cancelled.`, the peer counts
-        as stable again, the operation fails; send our holdings so a peer that acts on the
-        request late drops it"""
+        as stable again, the operation fails (an offer of groups nobody runs is made again
+        in 1 s; a monitor move restarts its groups here); send our holdings so a peer that
+        acts on the request late drops it"""
         text = "No reply to standby request.  Standby request cancelled."
         log.warning("standby_timeout", msg=text)
         self.peer.stable = True

@@ -131,6 +131,13 @@ EVENTS: dict[str, tuple[str, str]] = {
     "conflict_released": ("node", "groups we lost to the split-brain rule are released"),
     "group_failed_to_start": ("node", "a group failed to start here and is stopped again"),
     "offer_timer": ("node", "time to offer the groups that failed here to the peer"),
+    "monitor_failed": (
+        "node",
+        "a monitored resource of the group keeps failing here: its restarts are used up "
+        "(ha.cf `monitor`, hacore extension)",
+    ),
+    "move_timer": ("node", "time to ask again for the standby of groups failing here"),
+    "cleanup": ("node", "`hactl cleanup`: the group may run here again"),
     "request_shutdown": ("node", "graceful shutdown requested (SIGTERM, `request_shutdown`)"),
     "shutdown_released": ("node", "the shutdown release of every group finished"),
     "ip_request": ("node", "legacy: the peer asks for a group (`ip-request`)"),
@@ -228,6 +235,13 @@ NODE = Table(
             ["end_abandoned_standby", "greet_stable_peer", "audit_holdings", "try_failback"],
             None,
         ),
+        (
+            "STABLE",
+            "peer_resource",
+            "peer_cleaned_up",
+            ["end_abandoned_standby", "audit_holdings", "try_failback"],
+            None,
+        ),
         ("STABLE", "peer_resource", None, ["end_abandoned_standby", "audit_holdings"], None),
         ("INIT SHUTDOWN", "peer_resource", None, [], None),
         # ---- the 10 s deadlock breaker
@@ -310,6 +324,22 @@ NODE = Table(
         ("*", "group_failed_to_start", "handed_over", ["keep_failed_group_down:handed_over"], None),
         ("*", "group_failed_to_start", None, ["schedule_offer"], None),
         ("*", "offer_timer", None, ["offer_failed_groups"], None),
+        # ---- a monitored resource keeps failing here (hacore extension)
+        ("INIT SHUTDOWN", "monitor_failed", None, [], None),
+        ("*", "monitor_failed", "!running_here", [], None),
+        ("*", "monitor_failed", "moving_group", [], None),
+        ("*", "monitor_failed", "legacy", ["note_monitor_failure", "recover_here:legacy"], None),
+        ("*", "monitor_failed", "alone", ["note_monitor_failure", "recover_here:alone"], None),
+        (
+            "*",
+            "monitor_failed",
+            "peer_failed_group",
+            ["note_monitor_failure", "recover_here:peer_failed"],
+            None,
+        ),
+        ("*", "monitor_failed", None, ["note_monitor_failure", "move_failed_group"], None),
+        ("*", "move_timer", None, ["retry_monitor_move"], None),
+        ("*", "cleanup", None, ["forget_monitor_failure"], None),
         # ---- graceful shutdown of this node
         ("SHUTDOWN", "request_shutdown", None, [], None),
         ("*", "request_shutdown", "busy", ["delay_shutdown"], None),

@@ -46,6 +46,15 @@ class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCOPE_ALL: _ClassVar[Scope]
     SCOPE_LOCAL: _ClassVar[Scope]
     SCOPE_FOREIGN: _ClassVar[Scope]
+
+class MonitorOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MONITOR_OUTCOME_UNSPECIFIED: _ClassVar[MonitorOutcome]
+    MONITOR_OUTCOME_FAILED: _ClassVar[MonitorOutcome]
+    MONITOR_OUTCOME_RESTARTED: _ClassVar[MonitorOutcome]
+    MONITOR_OUTCOME_RESTART_FAILED: _ClassVar[MonitorOutcome]
+    MONITOR_OUTCOME_GIVING_UP: _ClassVar[MonitorOutcome]
+    MONITOR_OUTCOME_CLEANED_UP: _ClassVar[MonitorOutcome]
 NODE_STATUS_UNSPECIFIED: NodeStatus
 NODE_STATUS_INIT: NodeStatus
 NODE_STATUS_UP: NodeStatus
@@ -68,6 +77,12 @@ SCOPE_UNSPECIFIED: Scope
 SCOPE_ALL: Scope
 SCOPE_LOCAL: Scope
 SCOPE_FOREIGN: Scope
+MONITOR_OUTCOME_UNSPECIFIED: MonitorOutcome
+MONITOR_OUTCOME_FAILED: MonitorOutcome
+MONITOR_OUTCOME_RESTARTED: MonitorOutcome
+MONITOR_OUTCOME_RESTART_FAILED: MonitorOutcome
+MONITOR_OUTCOME_GIVING_UP: MonitorOutcome
+MONITOR_OUTCOME_CLEANED_UP: MonitorOutcome
 
 class Link(_message.Message):
     __slots__ = ("name", "status")
@@ -99,21 +114,61 @@ class Node(_message.Message):
     config_index: int
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[NodeStatus, str]] = ..., type: _Optional[_Union[NodeType, str]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., generation: _Optional[int] = ..., last_heard_ago_seconds: _Optional[float] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., local: _Optional[bool] = ..., config_index: _Optional[int] = ...) -> None: ...
 
+class ResourceMonitor(_message.Message):
+    __slots__ = ("resource", "interval_seconds", "timeout_seconds", "restarts_allowed", "window_seconds", "active", "checks", "failures", "restarts", "restarts_in_window", "fail_count", "last_result", "last_check", "last_duration_seconds", "last_failure", "last_failure_time")
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RESTARTS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    RESTARTS_FIELD_NUMBER: _ClassVar[int]
+    RESTARTS_IN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    FAIL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LAST_RESULT_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHECK_FIELD_NUMBER: _ClassVar[int]
+    LAST_DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_FAILURE_FIELD_NUMBER: _ClassVar[int]
+    LAST_FAILURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    resource: str
+    interval_seconds: float
+    timeout_seconds: float
+    restarts_allowed: int
+    window_seconds: float
+    active: bool
+    checks: int
+    failures: int
+    restarts: int
+    restarts_in_window: int
+    fail_count: int
+    last_result: str
+    last_check: _timestamp_pb2.Timestamp
+    last_duration_seconds: float
+    last_failure: str
+    last_failure_time: _timestamp_pb2.Timestamp
+    def __init__(self, resource: _Optional[str] = ..., interval_seconds: _Optional[float] = ..., timeout_seconds: _Optional[float] = ..., restarts_allowed: _Optional[int] = ..., window_seconds: _Optional[float] = ..., active: _Optional[bool] = ..., checks: _Optional[int] = ..., failures: _Optional[int] = ..., restarts: _Optional[int] = ..., restarts_in_window: _Optional[int] = ..., fail_count: _Optional[int] = ..., last_result: _Optional[str] = ..., last_check: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_duration_seconds: _Optional[float] = ..., last_failure: _Optional[str] = ..., last_failure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ResourceGroup(_message.Message):
-    __slots__ = ("key", "resources", "preferred", "holder", "state", "since")
+    __slots__ = ("key", "resources", "preferred", "holder", "state", "since", "monitors", "failed_on")
     KEY_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     PREFERRED_FIELD_NUMBER: _ClassVar[int]
     HOLDER_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
+    MONITORS_FIELD_NUMBER: _ClassVar[int]
+    FAILED_ON_FIELD_NUMBER: _ClassVar[int]
     key: str
     resources: _containers.RepeatedScalarFieldContainer[str]
     preferred: str
     holder: str
     state: GroupState
     since: _timestamp_pb2.Timestamp
-    def __init__(self, key: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., preferred: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    monitors: _containers.RepeatedCompositeFieldContainer[ResourceMonitor]
+    failed_on: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., preferred: _Optional[str] = ..., holder: _Optional[str] = ..., state: _Optional[_Union[GroupState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monitors: _Optional[_Iterable[_Union[ResourceMonitor, _Mapping]]] = ..., failed_on: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ClusterStatus(_message.Message):
     __slots__ = ("local_node", "nodes", "groups", "generation", "auto_failback", "keepalive_ms", "deadtime_ms", "config_dir", "version", "time", "fencing", "rsc_status", "parameters")
@@ -218,6 +273,30 @@ class MoveResponse(_message.Message):
     elapsed_seconds: float
     def __init__(self, status: _Optional[_Union[ClusterStatus, _Mapping]] = ..., elapsed_seconds: _Optional[float] = ...) -> None: ...
 
+class CleanupRequest(_message.Message):
+    __slots__ = ("resource",)
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    resource: str
+    def __init__(self, resource: _Optional[str] = ...) -> None: ...
+
+class CleanedResource(_message.Message):
+    __slots__ = ("group", "resource", "fail_count")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    FAIL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    resource: str
+    fail_count: int
+    def __init__(self, group: _Optional[str] = ..., resource: _Optional[str] = ..., fail_count: _Optional[int] = ...) -> None: ...
+
+class CleanupResponse(_message.Message):
+    __slots__ = ("cleaned", "status")
+    CLEANED_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    cleaned: _containers.RepeatedCompositeFieldContainer[CleanedResource]
+    status: ClusterStatus
+    def __init__(self, cleaned: _Optional[_Iterable[_Union[CleanedResource, _Mapping]]] = ..., status: _Optional[_Union[ClusterStatus, _Mapping]] = ...) -> None: ...
+
 class ReloadRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -298,6 +377,20 @@ class FailoverEvent(_message.Message):
     reason: str
     def __init__(self, group: _Optional[str] = ..., from_node: _Optional[str] = ..., to_node: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class MonitorEvent(_message.Message):
+    __slots__ = ("group", "resource", "outcome", "reason", "fail_count")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FAIL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    resource: str
+    outcome: MonitorOutcome
+    reason: str
+    fail_count: int
+    def __init__(self, group: _Optional[str] = ..., resource: _Optional[str] = ..., outcome: _Optional[_Union[MonitorOutcome, str]] = ..., reason: _Optional[str] = ..., fail_count: _Optional[int] = ...) -> None: ...
+
 class EventsLost(_message.Message):
     __slots__ = ("count",)
     COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -305,17 +398,19 @@ class EventsLost(_message.Message):
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("time", "node_status", "link_status", "group", "failover", "events_lost")
+    __slots__ = ("time", "node_status", "link_status", "group", "failover", "events_lost", "monitor")
     TIME_FIELD_NUMBER: _ClassVar[int]
     NODE_STATUS_FIELD_NUMBER: _ClassVar[int]
     LINK_STATUS_FIELD_NUMBER: _ClassVar[int]
     GROUP_FIELD_NUMBER: _ClassVar[int]
     FAILOVER_FIELD_NUMBER: _ClassVar[int]
     EVENTS_LOST_FIELD_NUMBER: _ClassVar[int]
+    MONITOR_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     node_status: NodeStatusEvent
     link_status: LinkStatusEvent
     group: GroupEvent
     failover: FailoverEvent
     events_lost: EventsLost
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node_status: _Optional[_Union[NodeStatusEvent, _Mapping]] = ..., link_status: _Optional[_Union[LinkStatusEvent, _Mapping]] = ..., group: _Optional[_Union[GroupEvent, _Mapping]] = ..., failover: _Optional[_Union[FailoverEvent, _Mapping]] = ..., events_lost: _Optional[_Union[EventsLost, _Mapping]] = ...) -> None: ...
+    monitor: MonitorEvent
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., node_status: _Optional[_Union[NodeStatusEvent, _Mapping]] = ..., link_status: _Optional[_Union[LinkStatusEvent, _Mapping]] = ..., group: _Optional[_Union[GroupEvent, _Mapping]] = ..., failover: _Optional[_Union[FailoverEvent, _Mapping]] = ..., events_lost: _Optional[_Union[EventsLost, _Mapping]] = ..., monitor: _Optional[_Union[MonitorEvent, _Mapping]] = ...) -> None: ...

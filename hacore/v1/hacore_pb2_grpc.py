@@ -50,6 +50,11 @@ class ClusterStub:
                 request_serializer=hacore_dot_v1_dot_hacore__pb2.TakeoverRequest.SerializeToString,
                 response_deserializer=hacore_dot_v1_dot_hacore__pb2.MoveResponse.FromString,
                 _registered_method=True)
+        self.Cleanup = channel.unary_unary(
+                '/hacore.v1.Cluster/Cleanup',
+                request_serializer=hacore_dot_v1_dot_hacore__pb2.CleanupRequest.SerializeToString,
+                response_deserializer=hacore_dot_v1_dot_hacore__pb2.CleanupResponse.FromString,
+                _registered_method=True)
         self.Reload = channel.unary_unary(
                 '/hacore.v1.Cluster/Reload',
                 request_serializer=hacore_dot_v1_dot_hacore__pb2.ReloadRequest.SerializeToString,
@@ -90,6 +95,17 @@ class ClusterServicer:
     def Takeover(self, request, context):
         """Take the groups in `scope` from the peer (hb_takeover). Returns when the
         move has finished, with the state after it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Cleanup(self, request, context):
+        """Reset the fail counts of monitored resources (ha.cf `monitor`) on the
+        serving node, so that groups which kept failing there may run there again
+        (like Pacemaker's `crm_resource --cleanup`). An empty `resource` means
+        every resource; a name that matches no resource of haresources is
+        INVALID_ARGUMENT.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -142,6 +158,11 @@ def add_ClusterServicer_to_server(servicer, server):
                     servicer.Takeover,
                     request_deserializer=hacore_dot_v1_dot_hacore__pb2.TakeoverRequest.FromString,
                     response_serializer=hacore_dot_v1_dot_hacore__pb2.MoveResponse.SerializeToString,
+            ),
+            'Cleanup': grpc.unary_unary_rpc_method_handler(
+                    servicer.Cleanup,
+                    request_deserializer=hacore_dot_v1_dot_hacore__pb2.CleanupRequest.FromString,
+                    response_serializer=hacore_dot_v1_dot_hacore__pb2.CleanupResponse.SerializeToString,
             ),
             'Reload': grpc.unary_unary_rpc_method_handler(
                     servicer.Reload,
@@ -241,6 +262,33 @@ class Cluster:
             '/hacore.v1.Cluster/Takeover',
             hacore_dot_v1_dot_hacore__pb2.TakeoverRequest.SerializeToString,
             hacore_dot_v1_dot_hacore__pb2.MoveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Cleanup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hacore.v1.Cluster/Cleanup',
+            hacore_dot_v1_dot_hacore__pb2.CleanupRequest.SerializeToString,
+            hacore_dot_v1_dot_hacore__pb2.CleanupResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,7 +15,10 @@ about a millisecond. Behaviour follows the OCF agents Debian's wrappers call:
   (``ARP_REPEAT``/``ARP_INTERVAL_MS``), ``IPaddr2`` 5 pairs 200 ms apart
   (``arp_count``/``arp_interval``);
 * ``status`` is "the address is configured on some interface"; ``start`` on a present
-  address only re-announces it; ``stop`` on an absent one succeeds.
+  address only re-announces it; ``stop`` on an absent one succeeds;
+* ``monitor`` (ha.cf's ``monitor`` line) also wants the interface that carries the
+  address up with a carrier (and, when the spec names an interface, that one): an
+  address on a dead NIC serves nobody.
 
 Not supported: IPv6 (Heartbeat's ``IPv6addr``) and LVS loopback handling.
 """
@@ -46,6 +49,7 @@ log = structlog.get_logger("hacore.resources.ipaddr")
 
 IFF_UP = 0x1
 IFF_NOARP = 0x80
+IFF_LOWER_UP = 0x10000
 ARPHRD_ETHER = 1
 RT_TABLE_MAIN = 254
 RT_SCOPE_LINK = 253
@@ -72,6 +76,7 @@ class Link:
     name: str
     up: bool
     mac: bytes | None  # None: no ARP on this link (loopback, NOARP, not Ethernet)
+    carrier: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,24 @@ class IpAddressAgent(ResourceAgent):
     async def status(self) -> bool:
         async with self._netlink("status") as ipr:
             return bool(await _addresses_of(ipr, self.spec.ip))
+
+    async def monitor(self) -> bool:
+        async with self._netlink("monitor") as ipr:
+            present = await _addresses_of(ipr, self.spec.ip)
+            links = await _links(ipr) if present else {}
+        if not present:
+            return False
+        where = [links[msg["index"]] for msg in present if msg["index"] in links]
+        if self.spec.interface is not None and all(
+            link.name != self.spec.interface for link in where
+        ):
+            names = ", ".join(link.name for link in where)
+            raise ResourceError(f"{self}: {self.spec.ip} is on {names}, not {self.spec.interface}")
+        if not any(link.up and link.carrier for link in where):
+            link = where[0]
+            problem = "is down" if not link.up else "has no carrier"
+            raise ResourceError(f"{self}: {link.name} {problem}")
+        return True
 
     async def announce(self) -> None:
         async with self._netlink("announce") as ipr:
@@ -286,6 +309,7 @@ async def _links(ipr: Any) -> dict[int, Link]:
             name=msg.get("IFLA_IFNAME"),
             mac=bytes.fromhex(mac.replace(":", "")) if arp and mac else None,
             up=bool(msg["flags"] & IFF_UP),
+            carrier=bool(msg["flags"] & IFF_LOWER_UP),
         )
     return links
 

@@ -42,7 +42,15 @@ def test_health_and_reflection_on_the_socket(control_lab: ControlLab) -> None:
                 "grpc.reflection.v1alpha.ServerReflection",
                 "hacore.v1.Cluster",
             ],
-            "methods": ["GetStatus", "Standby", "Takeover", "Reload", "Watch", "GetClientStatus"],
+            "methods": [
+                "GetStatus",
+                "Standby",
+                "Takeover",
+                "Cleanup",
+                "Reload",
+                "Watch",
+                "GetClientStatus",
+            ],
         }
     ], reflected
 

@@ -48,6 +48,8 @@ def test_status_json_is_the_pair_as_each_node_sees_it(control_lab: ControlLab) -
             "preferred": "node1",
             "holder": "node1",
             "state": "running" if name == "node1" else "stopped",
+            "monitors": [],
+            "failed_on": [],
         }
 
 

@@ -566,7 +566,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
         "metrics_listen", "metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca", "log_format",
-        "fence_delay", "tiebreaker", "fifo",
+        "fence_delay", "tiebreaker", "fifo", "monitor",
     }  # fmt: skip
 
 

@@ -22,11 +22,16 @@ from hacore.api import (
 from hacore.config.model import ApiAuth
 from hacore.control.events import EventHub, Subscription
 from hacore.control.model import (
+    Cleaned,
     ClusterView,
     Event,
     FailoverEvent,
     GroupView,
+    InvalidRequest,
     LinkView,
+    MonitorEvent,
+    MonitorOutcome,
+    MonitorView,
     NodeView,
     NoTimelyResponse,
     OperationFailed,
@@ -93,7 +98,13 @@ class FakeTarget:
         }
         self.groups = {
             VIP_GROUP: GroupView(
-                VIP_GROUP, (VIP_GROUP, "apache2"), local, local, GroupState.RUNNING, now
+                VIP_GROUP,
+                (VIP_GROUP, "apache2"),
+                local,
+                local,
+                GroupState.RUNNING,
+                now,
+                monitors=(self._apache_monitor(fail_count=2, checked=now + 50),),
             ),
             PEER_GROUP: GroupView(PEER_GROUP, (PEER_GROUP,), peer, peer, GroupState.STOPPED, now),
         }
@@ -120,6 +131,43 @@ class FakeTarget:
 
     async def takeover(self, scope: Scope) -> ClusterView:
         return await self._move(scope, giver=self.peer, taker=self.local, verb="takeover")
+
+    async def cleanup(self, resource: str) -> tuple[list[Cleaned], ClusterView]:
+        if resource not in ("", "apache2", VIP_GROUP, PEER_GROUP):
+            raise InvalidRequest(f"no resource {resource!r} in haresources")
+        cleaned = []
+        if resource in ("", "apache2"):
+            group = self.groups[VIP_GROUP]
+            (monitor,) = group.monitors
+            cleaned.append(Cleaned(VIP_GROUP, "apache2", monitor.fail_count))
+            self.groups[VIP_GROUP] = replace(
+                group,
+                monitors=(self._apache_monitor(fail_count=0, checked=monitor.last_check_wall),),
+                failed_on=(),
+            )
+            self.emit(MonitorEvent(VIP_GROUP, "apache2", MonitorOutcome.CLEANED_UP, "reset", 0))
+        return cleaned, self.snapshot()
+
+    @staticmethod
+    def _apache_monitor(fail_count: int, checked: float | None) -> MonitorView:
+        return MonitorView(
+            resource="apache2",
+            interval_s=10.0,
+            timeout_s=20.0,
+            restarts_allowed=3,
+            window_s=3600.0,
+            active=True,
+            checks=42,
+            failures=2,
+            restarts=2,
+            restarts_in_window=fail_count,
+            fail_count=fail_count,
+            last_result="ok",
+            last_check_wall=checked,
+            last_duration_s=0.031,
+            last_failure="not running" if fail_count else "",
+            last_failure_wall=checked if fail_count else None,
+        )
 
     async def client_status(self, node: str, client: str, timeout_s: float) -> str:
         view = self.nodes.get(node.lower())

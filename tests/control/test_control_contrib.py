@@ -53,7 +53,7 @@ def dashboard_exprs() -> list[str]:
 def test_alert_rules_pass_promtool_check() -> None:
     result = run_promtool("check", "rules", str(ALERTS))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 11 rules found" in result.stdout
+    assert "SUCCESS: 14 rules found" in result.stdout
 
 
 ALERT_TESTS = Path(__file__).parent / "control_alerts_test.yml"
@@ -81,6 +81,10 @@ def test_dashboard_structure_imports_cleanly() -> None:
         "Heartbeats received per second",
         "Late heartbeats and lost packets",
         "Authentication failures and dropped packets",
+        "Monitor failures",
+        "Restarts in place",
+        "Fail counts and groups given up",
+        "Monitor check duration",
     ):
         assert needed in titles
     for panel in data["panels"]:

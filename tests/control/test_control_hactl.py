@@ -26,6 +26,7 @@ from hacore.api import (
     SourceLocation,
 )
 from hacore.config.model import ConfigErrors
+from hacore.control.model import MonitorEvent, MonitorOutcome
 from hacore.control.server import ControlServer
 from hactl.client import Exit
 
@@ -335,3 +336,86 @@ async def test_progress_spinner_on_a_terminal(control: ControlServer, target: Fa
     assert any(f"group {VIP_GROUP}: stopping here" in frame for frame in frames)
     assert "\n[ " not in terminal  # plain-mode lines only off a terminal
     assert out.decode().startswith("standby all: done in ")
+
+
+# ---- monitoring (ha.cf `monitor`) ------------------------------------------------------
+
+
+async def test_status_shows_monitors_and_where_a_group_failed(
+    hactl: Hactl, target: FakeTarget
+) -> None:
+    target.groups[VIP_GROUP] = replace(target.groups[VIP_GROUP], failed_on=("node2",))
+    out = (await hactl("status")).out
+    line = next(line for line in out.splitlines() if "monitor apache2" in line)
+    assert line.startswith("      monitor apache2: ok 0.031s, checked ")
+    assert line.endswith(
+        "(every 10s, timeout 20s); fail count 2, 2/3 restarts used within 3600s; "
+        "last failure: not running"
+    )
+    assert "      failed on node2: not taken back there until 'hactl cleanup' on that node" in out
+    data = json.loads((await hactl("status", "--json")).out)
+    vip = next(g for g in data["resources"] if g["group"] == VIP_GROUP)
+    (monitor,) = vip["monitors"]
+    assert monitor == {
+        "resource": "apache2",
+        "interval_s": 10.0,
+        "timeout_s": 20.0,
+        "restarts_allowed": 3,
+        "window_s": 3600.0,
+        "active": True,
+        "checks": 42,
+        "failures": 2,
+        "restarts": 2,
+        "restarts_in_window": 2,
+        "fail_count": 2,
+        "last_result": "ok",
+        "last_check": monitor["last_check"],
+        "last_duration_s": 0.031,
+        "last_failure": "not running",
+        "last_failure_time": monitor["last_check"],
+    }
+    assert monitor["last_check"].endswith("+00:00")
+    assert vip["failed_on"] == ["node2"]
+
+
+async def test_cleanup_resets_and_reports(hactl: Hactl, target: FakeTarget) -> None:
+    result = await hactl("cleanup", "apache2")
+    assert result.rc == 0, result.err
+    assert result.out.splitlines()[0] == (
+        f"cleaned up apache2 (group {VIP_GROUP}): fail count 2 -> 0"
+    )
+    assert target.groups[VIP_GROUP].monitors[0].fail_count == 0
+    data = json.loads((await hactl("cleanup", "--json")).out)
+    assert data["cleaned"] == [{"group": VIP_GROUP, "resource": "apache2", "fail_count": 0}]
+    assert data["status"]["node"] == "node1"
+    nothing = await hactl("cleanup", PEER_GROUP)
+    assert nothing.rc == 0 and nothing.out.startswith(
+        f"nothing to clean up: {PEER_GROUP} is not monitored"
+    )
+
+
+async def test_cleanup_of_an_unknown_resource_is_a_usage_error(hactl: Hactl) -> None:
+    result = await hactl("cleanup", "httpd")
+    assert (result.rc, result.out) == (Exit.USAGE, "")
+    assert result.err == "hactl: cleanup refused: no resource 'httpd' in haresources\n"
+
+
+async def test_events_show_monitor_outcomes(control: ControlServer, target: FakeTarget) -> None:
+    task = asyncio.ensure_future(run_hactl(control.socket_path, "events", "--json", "--count", "1"))
+    await wait_until(lambda: target.hub.subscriber_count == 1)
+    target.emit(MonitorEvent(VIP_GROUP, "apache2", MonitorOutcome.GIVING_UP, "not running", 4))
+    result = await task
+    event = json.loads(result.out)
+    assert {k: v for k, v in event.items() if k != "time"} == {
+        "type": "monitor",
+        "group": VIP_GROUP,
+        "resource": "apache2",
+        "outcome": "giving_up",
+        "reason": "not running",
+        "fail_count": 4,
+    }
+    text = asyncio.ensure_future(run_hactl(control.socket_path, "events", "--count", "1"))
+    await wait_until(lambda: target.hub.subscriber_count == 1)
+    target.emit(MonitorEvent(VIP_GROUP, "apache2", MonitorOutcome.RESTARTED, "not running", 1))
+    line = (await text).out.strip()
+    assert line.endswith(f"monitor apache2 ({VIP_GROUP}): restarted, fail count 1 [not running]")

@@ -16,6 +16,7 @@ from hacore.failover import (
     FailoverConfig,
     GroupChanged,
     OperationDone,
+    Recover,
     Release,
     SendMessage,
     ShutdownReady,
@@ -114,6 +115,13 @@ class Rig:
     def shutdown(self) -> list[Action]:
         return self._run(lambda e, now: e.request_shutdown(now))
 
+    def monitor_failure(self, key: str) -> list[Action]:
+        """The daemon's monitor used up the restarts of a resource of ``key``."""
+        return self._run(lambda e, now: e.on_monitor_failure(key, now))
+
+    def cleanup(self, key: str) -> list[Action]:
+        return self._run(lambda e, now: e.on_cleanup(key, now))
+
     # ---------------------------------------------------------------- set-ups
 
     def stable_pair(self) -> Rig:
@@ -160,6 +168,10 @@ def released(actions: list[Action]) -> list[str]:
 
 def announced(actions: list[Action]) -> list[str]:
     return [a.key for a in actions if isinstance(a, Announce)]
+
+
+def recovered(actions: list[Action]) -> list[str]:
+    return [a.key for a in actions if isinstance(a, Recover)]
 
 
 def done(actions: list[Action]) -> list[OperationDone]:

@@ -29,6 +29,7 @@ from hacore.failover import (
     FailoverConfig,
     GroupChanged,
     OperationDone,
+    Recover,
     Release,
     SendMessage,
     ShutdownReady,
@@ -95,6 +96,7 @@ class SimNode:
     done: list[OperationDone] = field(default_factory=list)
     changes: list[GroupChanged] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
     shutdown_ready: bool = False
 
     @property
@@ -177,6 +179,16 @@ class Cluster:
 
     def takeover(self, name: str, scope: Scope = Scope.ALL) -> None:
         self._apply(name, self._engine(name).request_takeover(scope, self.now))
+
+    def monitor_failure(self, name: str, key: str) -> None:
+        """``name``'s monitor used up the restarts of a resource of ``key`` (if it runs it)."""
+        node = self.nodes[name]
+        if node.engine is not None and key in node.running and key not in node.ops:
+            self._apply(name, node.engine.on_monitor_failure(key, self.now))
+
+    def cleanup(self, name: str, key: str) -> None:
+        if self.nodes[name].engine is not None:
+            self._apply(name, self._engine(name).on_cleanup(key, self.now))
 
     def partition(self) -> None:
         self.connected = False
@@ -372,6 +384,9 @@ class Cluster:
                 )
             elif isinstance(act, Announce):
                 node.announced.append(act.key)
+            elif isinstance(act, Recover):
+                assert act.key in node.running, f"{name}: Recover {act.key} not running here"
+                node.recovered.append(act.key)
             elif isinstance(act, GroupChanged):
                 node.changes.append(act)
             elif isinstance(act, OperationDone):

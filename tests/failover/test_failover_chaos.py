@@ -93,18 +93,23 @@ FAULTS = st.tuples(
     st.sampled_from([VIP, GAMMA]),
     st.booleans(),
 )
+# ha.cf `monitor`: a group's restarts used up on a node, and `hactl cleanup` there.
+MONITORING = st.tuples(
+    st.sampled_from(["monitor_failure", "cleanup"]), NODES, st.sampled_from([VIP, GAMMA])
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(["on", "off", "legacy"]),
     st.booleans(),
-    st.lists(st.one_of(OPERATIONS, FAULTS), max_size=14),
+    st.lists(st.one_of(OPERATIONS, FAULTS, MONITORING), max_size=14),
 )
 def test_random_failures_with_broken_resources_never_double_run(
     mode: str, hacore: bool, operations: list[tuple[object, ...]]
 ) -> None:
-    """Starts and stops that fail (FAILED groups included) still never run a group twice."""
+    """Starts and stops that fail (FAILED groups included), and monitored groups that keep
+    failing, still never run a group twice."""
     c = Cluster(auto_failback=mode, hacore=hacore)  # type: ignore[arg-type]
     c.start("node1")
     c.start("node2")
@@ -117,6 +122,14 @@ def test_random_failures_with_broken_resources_never_double_run(
                 keys.add(str(op[2]))
             else:
                 keys.discard(str(op[2]))
+            continue
+        if op[0] == "monitor_failure":
+            c.monitor_failure(str(op[1]), str(op[2]))
+            c.run(0.05)
+            continue
+        if op[0] == "cleanup":
+            c.cleanup(str(op[1]), str(op[2]))
+            c.run(0.05)
             continue
         _apply(c, op)
     c.heal()

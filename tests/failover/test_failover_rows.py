@@ -18,6 +18,7 @@ from failover_rig import (
     announced,
     done,
     quiet,
+    recovered,
     released,
     sent,
     shutdown_ready,
@@ -437,6 +438,123 @@ def failed_start_is_offered_to_a_hacore_peer_at_once() -> Rig:
     r.resource("none", "0")
     r.resource("local", "1")
     assert "ask_resources rsc_hold=local info=me" in _failed_start(r)
+    return r
+
+
+# ============================================================== node: monitoring
+
+
+@row("node", "INIT SHUTDOWN", "monitor_failed")
+def monitor_failure_during_shutdown_changes_nothing() -> Rig:
+    r = Rig().stable_pair()
+    r.shutdown()
+    assert quiet(r.monitor_failure(VIP))
+    return r
+
+
+@row("node", "*", "monitor_failed", "!running_here")
+def monitor_failure_of_a_group_not_running_here_is_ignored() -> Rig:
+    r = Rig().stable_pair()
+    assert quiet(r.monitor_failure(GAMMA))
+    assert r.engine.failed_on(GAMMA) == ()
+    return r
+
+
+@row("node", "*", "monitor_failed", "moving_group")
+def second_failure_while_the_group_moves_is_ignored() -> Rig:
+    r = Rig().stable_pair()
+    r.monitor_failure(VIP)
+    assert quiet(r.monitor_failure(VIP)) and r.standby_state == "ME"
+    return r
+
+
+@row("node", "*", "monitor_failed", "legacy")
+def legacy_restarts_a_failing_group_in_place() -> Rig:
+    r = grant_makes_the_requester_acquire()
+    r.finish()
+    out = r.monitor_failure(VIP)
+    assert recovered(out) == [VIP] and not sent(out)
+    assert r.engine.failed_on(VIP) == ("node1",)
+    return r
+
+
+@row("node", "*", "monitor_failed", "alone")
+def alone_restarts_a_failing_group_in_place() -> Rig:
+    r = Rig().alone_holding_all()
+    out = r.monitor_failure(VIP)
+    assert recovered(out) == [VIP] and not released(out)
+    return r
+
+
+@row("node", "*", "monitor_failed", "peer_failed_group")
+def group_that_failed_on_the_peer_too_stays_here() -> Rig:
+    r = Rig().stable_pair()
+    r.msg("resource", rsc_hold="local", rtype="full", isstable="1", hacore_failed=VIP)
+    assert r.engine.failed_on(VIP) == ("node2",)
+    out = r.monitor_failure(VIP)
+    assert recovered(out) == [VIP]
+    assert sent(out) == [f"resource rsc_hold=local rtype=full isstable=1 hacore_failed={VIP}"]
+    assert r.engine.failed_on(VIP) == ("node1", "node2")
+    return r
+
+
+@row("node", "*", "monitor_failed")
+def failing_group_goes_to_the_peer_by_standby() -> Rig:
+    r = Rig().stable_pair()
+    out = r.monitor_failure(VIP)
+    assert sent(out) == [
+        f"resource rsc_hold=local rtype=full isstable=1 hacore_failed={VIP}",
+        "ask_resources rsc_hold=local info=me",
+    ]
+    assert not recovered(out)
+    out = r.ask("local", "other")
+    assert released(out) == [VIP]
+    assert f"resource rsc_hold=none rtype=full isstable=0 info=standby hacore_failed={VIP}" in (
+        sent(out)
+    )
+    assert "ask_resources rsc_hold=local info=done" in sent(r.finish())
+    r.resource("all", "1")
+    r.ask("local", "done")
+    assert r.engine.holder(VIP) == "node2" and r.standby_state == "NOT"
+    assert r.engine.failed_on(VIP) == ("node1",)
+    return r
+
+
+@row("node", "*", "move_timer")
+def refused_move_is_asked_again_until_the_peer_is_stable() -> Rig:
+    r = Rig().stable_pair()
+    r.msg("starting")
+    out = r.monitor_failure(VIP)
+    assert "ask_resources rsc_hold=local info=me" not in sent(out)
+    assert "ask_resources rsc_hold=local info=me" not in sent(r.tick(1.0)), "still in flux"
+    r.resource("local", "1")
+    assert "ask_resources rsc_hold=local info=me" in sent(r.tick(1.0))
+    return r
+
+
+@row("node", "*", "cleanup")
+def cleanup_tells_the_peer_and_lifts_the_ban() -> Rig:
+    r = failing_group_goes_to_the_peer_by_standby()
+    out = r.cleanup(VIP)
+    assert sent(out) == ["resource rsc_hold=none rtype=full isstable=1"]
+    assert r.engine.failed_on(VIP) == ()
+    assert quiet(r.cleanup(VIP)), "a second cleanup has nothing to say"
+    return r
+
+
+@row("node", "STABLE", "peer_resource", "peer_cleaned_up")
+def failback_waits_for_the_peers_cleanup() -> Rig:
+    r = Rig().stable_pair()
+    r.dead()
+    r.finish()
+    assert r.engine.holder(GAMMA) == "node1"
+    r.alive()
+    r.restarted()
+    r.msg("starting")
+    out = r.msg("resource", rsc_hold="none", rtype="full", isstable="1", hacore_failed=GAMMA)
+    assert "ask_resources rsc_hold=foreign info=me" not in sent(out), "gamma fails there"
+    out = r.resource("none", "1")
+    assert "ask_resources rsc_hold=foreign info=me" in sent(out)
     return r
 
 

@@ -169,3 +169,28 @@ def test_ipaddr_starts_and_stops_repeatedly(lan: Lan) -> None:
 
 def _neigh(lan: Lan) -> str:
     return lan.netns.ip("cl", "neigh", "show", VIP, "dev", "eth0").stdout
+
+
+def test_ipaddr_monitor_wants_the_address_on_a_live_interface(lan: Lan) -> None:
+    """``monitor`` (ha.cf monitor lines) is more than ``status``: the NIC must be usable."""
+    key = f"IPaddr::{VIP}/24/eth0"
+    host = lan.host([["node1", key]])
+    assert host.ok("agent", key=key, index=0, action="monitor") is False, "not configured"
+    assert host.ok("acquire", key=key) is True
+    assert host.ok("agent", key=key, index=0, action="monitor") is True
+
+    lan.netns.ip("cl", "link", "set", "eth0", "down")  # the switch port goes dark
+    failed = host.call("agent", key=key, index=0, action="monitor")
+    assert not failed["ok"] and failed["error"] == f"{key}: eth0 has no carrier"
+    assert host.ok("agent", key=key, index=0, action="status") is True, "status still says yes"
+    lan.netns.ip("cl", "link", "set", "eth0", "up")
+
+    lan.netns.ip("n1", "link", "set", "eth0", "down")
+    failed = host.call("agent", key=key, index=0, action="monitor")
+    assert not failed["ok"] and failed["error"] == f"{key}: eth0 is down"
+    lan.netns.ip("n1", "link", "set", "eth0", "up")
+
+    lan.netns.ip("n1", "addr", "del", f"{VIP}/24", "dev", "eth0")
+    lan.netns.ip("n1", "addr", "add", f"{VIP}/32", "dev", "lo")
+    failed = host.call("agent", key=key, index=0, action="monitor")
+    assert not failed["ok"] and failed["error"] == f"{key}: {VIP} is on lo, not eth0"
