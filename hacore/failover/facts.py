@@ -30,6 +30,9 @@ class Facts(RulesBase):
         self.peer.heard = True
         kind = msg.type
         if kind == "starting":
+            # A new instance announces itself: whatever an older one said when it left
+            # (shutdone, perhaps delivered only now) no longer holds.
+            self.peer.left = False
             return Ctx("peer_starting")
         if kind == "shutdone":
             return Ctx("peer_shutdone")
