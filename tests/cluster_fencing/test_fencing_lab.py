@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from fencing_helpers import STONITH, fence_target, fenced_template, status
 
 from hacore.fencing.realtime import policy_of
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.watchdog_standin import WatchdogStandIn
+from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
 
 pytestmark = pytest.mark.netns
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import structlog
-from control_fake import FakeTarget
 
 from hacore.api import Scope
 from hacore.control.fifo import FifoFramer, FifoReader, ScriptRequests
 from hacore.control.model import ClusterView, OperationRefused
 from hacore.wire.message import Message
+from tests.control.control_fake import FakeTarget
 
 pytestmark = pytest.mark.timeout(30)
 STANDBY = ">>>\nt=ask_resources\nrsc_hold=all\ninfo=me\n<<<\n"

@@ -14,8 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
-from control_support import Hactl, run_hactl, wait_until
 
 from hacore.api import (
     ConfigError,
@@ -28,6 +26,8 @@ from hacore.api import (
 from hacore.config.model import ConfigErrors
 from hacore.control.server import ControlServer
 from hactl.client import Exit
+from tests.control.control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
+from tests.control.control_support import Hactl, run_hactl, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,9 +10,7 @@ import tracemalloc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from membership_sim import WALL_OFFSET
 from structlog.testing import capture_logs
-from test_protocol import Pair, cfg, drops, of, raw
 
 from hacore.api import LinkStatus, NodeStatus
 from hacore.membership import (
@@ -27,6 +25,8 @@ from hacore.membership import (
 )
 from hacore.membership.throttle import WINDOW_S
 from hacore.wire.message import Message
+from tests.membership.membership_sim import WALL_OFFSET
+from tests.membership.test_protocol import Pair, cfg, drops, of, raw
 
 NOT_UTF8 = b"n\xffde\n2\x1b[0m".decode("utf-8", "surrogateescape")
 
