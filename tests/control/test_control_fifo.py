@@ -160,7 +160,8 @@ class Moves:
     ],
 )
 async def test_script_requests_become_moves(body: str, expected: tuple[str, Scope]) -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     (msg,) = FifoFramer().feed(f">>>\n{body}\n<<<\n".encode())
     assert isinstance(msg, Message)
@@ -170,7 +171,8 @@ async def test_script_requests_become_moves(body: str, expected: tuple[str, Scop
 
 
 async def test_other_messages() -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     with structlog.testing.capture_logs() as logs:
         for body in (
@@ -196,7 +198,8 @@ async def test_other_messages() -> None:
 
 
 async def test_a_refused_move_is_logged() -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     moves.refuse = True
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     (msg,) = FifoFramer().feed(STANDBY.encode())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from structlog.testing import capture_logs
@@ -89,7 +89,7 @@ def test_fifty_thousand_invented_names_give_a_bounded_log_and_memory() -> None:
     m = Membership(cfg())
     names = [f"intruder-{i}" for i in range(50_000)]
 
-    def flood(chunk: Sequence[str], start: int) -> list[Mapping[str, Any]]:
+    def flood(chunk: Sequence[str], start: int) -> list[MutableMapping[str, Any]]:
         with capture_logs() as logs:
             for i, name in enumerate(chunk, start):
                 now = i / 1000  # one packet per millisecond: 50 s in all
