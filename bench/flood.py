@@ -182,7 +182,7 @@ def flood(
     node1_lines = log.read_lines()
     all_lines = node1_lines + logs[1].read_lines()
     seen_by_1, seen_by_2 = _view(lab, "node1", "node2"), _view(lab, "node2", "node1")
-    links = seen_by_1.get("links", [])
+    links = seen_by_1.get("links")
     return FloodResult(
         garbage=garbage,
         forged=forged + signed,
@@ -192,7 +192,9 @@ def flood(
         node1_sees_node2=str(seen_by_1.get("status")),
         node2_sees_node1=str(seen_by_2.get("status")),
         links_node1_sees={
-            str(link["name"]): str(link["status"]) for link in links if isinstance(link, dict)
+            str(link["name"]): str(link["status"])
+            for link in (links if isinstance(links, list) else [])
+            if isinstance(link, dict)
         },
         log_lines=len(node1_lines),
         drop_lines=sum("packet_dropped" in line for line in node1_lines),

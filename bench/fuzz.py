@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def _child(name: str, runs: int, stats_path: Path, crash_dir: Path) -> None:
 
     events: list[dict[str, Any]] = []
 
-    def collect(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    def collect(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
         events.append(dict(event))
         raise structlog.DropEvent
 

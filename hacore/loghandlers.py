@@ -117,7 +117,7 @@ class LogFile(Degrading, logging.handlers.WatchedFileHandler):
 
     def _drop_stream(self) -> None:
         """Forget a stream that failed: its buffered lines are lost, the next line reopens."""
-        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        stream, self.stream = self.stream, None
         if stream is not None:
             # Closing flushes, which fails the same way; the descriptor is closed anyway.
             with contextlib.suppress(Exception):

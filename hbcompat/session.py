@@ -39,11 +39,11 @@ def endpoint() -> Endpoint:
 
 
 def status_word(value: int) -> str:
-    return pb.NodeStatus.Name(value).removeprefix("NODE_STATUS_").lower()  # type: ignore[arg-type]
+    return pb.NodeStatus.Name(value).removeprefix("NODE_STATUS_").lower()
 
 
 def link_word(value: int) -> str:
-    return pb.LinkStatus.Name(value).removeprefix("LINK_STATUS_").lower()  # type: ignore[arg-type]
+    return pb.LinkStatus.Name(value).removeprefix("LINK_STATUS_").lower()
 
 
 @dataclass

@@ -89,7 +89,7 @@ def netns() -> Iterator[NetnsSet]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.get_closest_marker("netns"):
+        if isinstance(item, pytest.Function) and item.get_closest_marker("netns"):
             item.fixturenames.insert(0, "_netns_required")
 
 

@@ -195,7 +195,7 @@ async def test_hook_hacore_helper_types() -> None:
 def _recorders(hook: str, argument: str, log: list[str]) -> list[object]:
     """Three plugins implementing ``hook``: one tryfirst, one trylast, one that fails."""
 
-    def impl(tag: str, **opts: bool) -> object:
+    def impl(tag: str, *, tryfirst: bool = False, trylast: bool = False) -> object:
         def observe(value: object) -> None:
             log.append(f"{tag}:{value!s}")
             if tag == "fails":
@@ -204,7 +204,9 @@ def _recorders(hook: str, argument: str, log: list[str]) -> list[object]:
         # pluggy passes arguments by the implementation's parameter names.
         namespace: dict[str, object] = {"observe": observe}
         exec(f"def {hook}(self, {argument}): observe({argument})", namespace)
-        return type(tag, (), {hook: hookimpl(**opts)(namespace[hook])})()
+        function = namespace[hook]
+        assert callable(function)
+        return type(tag, (), {hook: hookimpl(tryfirst=tryfirst, trylast=trylast)(function)})()
 
     return [impl("last", trylast=True), impl("fails"), impl("first", tryfirst=True)]
 

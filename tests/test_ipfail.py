@@ -54,7 +54,7 @@ def test_ipfail_is_a_helper_type_named_like_the_binary() -> None:
 
 async def test_announces_reachable_ping_count_to_the_peer() -> None:
     cluster = TwoNodeCluster({"10.0.0.2": NodeStatus.PING, "10.0.0.3": NodeStatus.DEAD})
-    helper = ipfail.IpFail(cluster)  # type: ignore[arg-type]
+    helper = ipfail.IpFail(cluster)
     helper.announce()
     msg_type, fields, dest = cluster.sent[-1]
     assert (msg_type, fields["num_ping"], dest) == ("num_ping_nodes", "1", "node2")
@@ -63,7 +63,7 @@ async def test_announces_reachable_ping_count_to_the_peer() -> None:
 
 async def test_fewer_ping_nodes_gives_everything_up_after_two_keepalives() -> None:
     cluster = TwoNodeCluster({"10.0.0.2": NodeStatus.DEAD})
-    helper = ipfail.IpFail(cluster)  # type: ignore[arg-type]
+    helper = ipfail.IpFail(cluster)
     helper.on_message(_from_peer("num_ping_nodes", num_ping="1"))
     assert cluster.standbys == []
     await asyncio.sleep(0.05)
@@ -72,14 +72,14 @@ async def test_fewer_ping_nodes_gives_everything_up_after_two_keepalives() -> No
 
 async def test_more_ping_nodes_tells_the_peer_it_is_dead() -> None:
     cluster = TwoNodeCluster({"10.0.0.2": NodeStatus.PING})
-    helper = ipfail.IpFail(cluster)  # type: ignore[arg-type]
+    helper = ipfail.IpFail(cluster)
     helper.on_message(_from_peer("num_ping_nodes", num_ping="0"))
     assert cluster.sent[-1][0] == "you_are_dead"
 
 
 async def test_balanced_counts_abort_a_pending_giveup() -> None:
     cluster = TwoNodeCluster({"10.0.0.2": NodeStatus.PING})
-    helper = ipfail.IpFail(cluster)  # type: ignore[arg-type]
+    helper = ipfail.IpFail(cluster)
     helper.on_message(_from_peer("you_are_dead"))
     helper.on_message(_from_peer("num_ping_nodes", num_ping="1"))
     assert cluster.sent[-1][0] == "abort_giveup"
@@ -89,7 +89,7 @@ async def test_balanced_counts_abort_a_pending_giveup() -> None:
 
 async def test_hooks_route_messages_and_ping_changes_to_the_running_helper() -> None:
     cluster = TwoNodeCluster({"10.0.0.2": NodeStatus.PING})
-    task = asyncio.ensure_future(ipfail.run(cluster))  # type: ignore[arg-type]
+    task = asyncio.ensure_future(ipfail.run(cluster))
     await asyncio.sleep(0)
     ipfail.hacore_on_node_status(NodeStatusChanged("10.0.0.2", NodeStatus.PING, NodeStatus.DEAD))
     ipfail.hacore_on_message(_from_peer("you_are_dead"))
@@ -101,5 +101,5 @@ async def test_hooks_route_messages_and_ping_changes_to_the_running_helper() -> 
 
 async def test_legacy_auto_failback_exits_100_like_ipfail() -> None:
     with pytest.raises(SystemExit) as stop:
-        await ipfail.run(TwoNodeCluster({}, auto_failback="legacy"))  # type: ignore[arg-type]
+        await ipfail.run(TwoNodeCluster({}, auto_failback="legacy"))
     assert stop.value.code == 100

@@ -81,7 +81,9 @@ def _install_plugin(site: Path) -> None:
     (info / "entry_points.txt").write_text("[hacore]\nobserver = observer_plugin\n")
 
 
-def _node(netns: NetnsSet, tmp_path: Path, name: str, peer: str, env: dict[str, str]) -> Popen:
+def _node(
+    netns: NetnsSet, tmp_path: Path, name: str, peer: str, env: dict[str, str]
+) -> Popen[bytes]:
     """A configured hacored for ``name`` in namespace ``name``, started."""
     conf = tmp_path / name
     (conf / "resource.d").mkdir(parents=True)
@@ -101,7 +103,7 @@ def _node(netns: NetnsSet, tmp_path: Path, name: str, peer: str, env: dict[str, 
     )  # fmt: skip
 
 
-def _wait_for(out: Path, text: str, daemon: Popen) -> None:
+def _wait_for(out: Path, text: str, daemon: Popen[bytes]) -> None:
     deadline = time.monotonic() + 15
     while text not in (out.read_text() if out.exists() else ""):
         assert daemon.poll() is None, "node1's daemon exited"

@@ -59,7 +59,7 @@ _ERROR_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
 )
 
 
-class ClusterService(pb_grpc.ClusterServicer):  # type: ignore[misc]
+class ClusterService(pb_grpc.ClusterServicer):
     def __init__(self, target: ControlTarget, credentials: CredentialLookup) -> None:
         self._target = target
         self._credentials = credentials

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from comm_helpers import template
 
 from bench.flood import flood
 from hacore.wire.signing import RejectReason
 from halab.configs import FAST_TIMING
 from halab.lab import LabFactory
+from tests.cluster_comm.comm_helpers import template
 
 pytestmark = pytest.mark.netns
 METRICS_PORT = 9100

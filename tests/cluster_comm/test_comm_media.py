@@ -7,7 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
-from comm_helpers import (
+
+from halab.configs import FAST_TIMING
+from halab.lab import LabFactory
+from tests.cluster_comm.comm_helpers import (
     StatusCapture,
     deaths,
     links_of,
@@ -18,9 +21,6 @@ from comm_helpers import (
     wait_all_active,
     wait_for,
 )
-
-from halab.configs import FAST_TIMING
-from halab.lab import LabFactory
 
 pytestmark = pytest.mark.netns
 ONLY_NODE1 = {frozenset({"node1"})}

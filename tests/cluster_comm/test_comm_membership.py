@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from comm_helpers import (
+
+from halab.configs import FAST_TIMING
+from halab.lab import Lab, LabFactory
+from tests.cluster_comm.comm_helpers import (
     converged_holder,
     deaths,
     first_death,
@@ -21,9 +24,6 @@ from comm_helpers import (
     wait_all_active,
     wait_for,
 )
-
-from halab.configs import FAST_TIMING
-from halab.lab import Lab, LabFactory
 
 pytestmark = pytest.mark.netns
 METRICS_PORT = 9100  # on each node's own loopback

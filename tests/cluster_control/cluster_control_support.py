@@ -28,10 +28,7 @@ from halab.configs import seed_template
 from halab.lab import Lab
 from halab.labnode import LabNode
 from halab.topology import node_addrs
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "control"))
-
-from control_certs import Authority, Pair  # tests/control's PKI helper
+from tests.control.control_certs import Authority, Pair
 
 NODES = ("node1", "node2")
 ADDRS = {addr.name: addr for addr in node_addrs(list(NODES))}

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cluster_control_support import ControlLab, control_template, hactl_json, wait_for
 
 from halab.configs import FAST_TIMING
 from halab.lab import LabFactory
+from tests.cluster_control.cluster_control_support import (
+    ControlLab,
+    control_template,
+    hactl_json,
+    wait_for,
+)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from __future__ import annotations
 import signal
 
 import pytest
-from cluster_control_support import (
+
+from tests.cluster_control.cluster_control_support import (
     ALLOWED,
     API_SOCKET,
     API_USER,

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_control_support import (
+
+from tests.cluster_control.cluster_control_support import (
     ADDRS,
     API_PORT,
     API_SOCKET,

@@ -6,7 +6,8 @@ import json
 import signal
 
 import pytest
-from cluster_control_support import (
+
+from tests.cluster_control.cluster_control_support import (
     HACF,
     NODES,
     VIP_GROUP,

@@ -11,7 +11,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from cluster_control_support import (
+
+from tests.cluster_control.cluster_control_support import (
     API_SOCKET,
     PROBE,
     ControlLab,

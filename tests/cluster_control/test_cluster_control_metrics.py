@@ -9,7 +9,8 @@ import subprocess
 import time
 
 import pytest
-from cluster_control_support import (
+
+from tests.cluster_control.cluster_control_support import (
     ADDRS,
     METRICS_PORT,
     NODES,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cluster_control_support import ControlLab, hactl
+
+from tests.cluster_control.cluster_control_support import ControlLab, hactl
 
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(180)]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from failover_helpers import template
 
 from halab.configs import FAST_TIMING
 from halab.lab import LabFactory
+from tests.cluster_failover.failover_helpers import template
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from failover_helpers import hactl, template, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.topology import node_addrs
 from halab.watcher import format_timeline, longest_gap, time_to, timeline
+from tests.cluster_failover.failover_helpers import hactl, template, wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -131,7 +131,11 @@ def test_apache_crashing_once_too_often_moves_the_group_to_the_peer(
     prober = lab.watch()
     for restarts in (1, 2):  # restarts=2: two crashes are restarted in place
         crash_apache(lab, "node1")
-        wait_for(lambda n=restarts: monitor_of(lab, "node1")["restarts"] == n, 20, "a restart")
+
+        def restarted(count: int = restarts) -> bool:
+            return bool(monitor_of(lab, "node1")["restarts"] == count)
+
+        wait_for(restarted, 20, "a restart")
         lab.wait_serving("node1", timeout=5)
     crashed = crash_apache(lab, "node1")
     lab.wait_serving("node2", timeout=30)

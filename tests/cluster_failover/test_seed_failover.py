@@ -10,10 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from failover_helpers import hactl, holder, node_status, single_holder_for, template, wait_for
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
+from tests.cluster_failover.failover_helpers import (
+    hactl,
+    holder,
+    node_status,
+    single_holder_for,
+    template,
+    wait_for,
+)
 
 pytestmark = pytest.mark.netns
 

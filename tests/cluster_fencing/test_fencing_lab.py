@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from fencing_helpers import STONITH, fence_target, fenced_template, status
 
 from hacore.fencing.realtime import policy_of
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.watchdog_standin import WatchdogStandIn
+from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
 
 pytestmark = pytest.mark.netns
 
@@ -78,7 +78,7 @@ def test_link_cut_the_holder_survives_and_nothing_moves(
     sampler = lab.sample_vip(0.02)
     cut = time.monotonic()
     lab.partition()
-    _wait(lambda: "node2" in lab.power.fenced(), 10, "node1 to fence node2")  # type: ignore[union-attr]
+    _wait(lambda: "node2" in lab.power.fenced(), 10, "node1 to fence node2")
     time.sleep(3.0)  # past node2's fence delay: it must be dead by then
     prober.stop()
     assert lab.power.fenced() == ["node2"]

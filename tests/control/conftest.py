@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from control_fake import FakeTarget
-from control_support import Hactl, Result, run_hactl
-
 from hacore.control.server import ControlServer
+from tests.control.control_fake import FakeTarget
+from tests.control.control_support import Hactl, Result, run_hactl
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from control_fake import FakeTarget
-from control_support import HACLIENT, NOBODY, NOGROUP, Identity, run_hactl
 
 from hacore.config.model import ApiAuth
 from hacore.control.apiauth import PeerCredentials, authorize, effective_entries
 from hacore.control.server import ControlServer
 from hactl.client import Exit
+from tests.control.control_fake import FakeTarget
+from tests.control.control_support import HACLIENT, NOBODY, NOGROUP, Identity, run_hactl
 
 
 def peer(uid: int, gid: int, *groups: int) -> PeerCredentials:

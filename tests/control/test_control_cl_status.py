@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from control_fake import VIP_GROUP, FakeTarget
-from control_support import NOBODY, NOGROUP, Result
 
 from hacore.api import NodeStatus
 from hacore.control.server import ControlServer
+from tests.control.control_fake import VIP_GROUP, FakeTarget
+from tests.control.control_support import NOBODY, NOGROUP, Result
 
 pytestmark = pytest.mark.timeout(60)
 CL_LOG = re.compile(r"^\w{3} \d\d \d\d:\d\d:\d\d \S+ cl_status: \[\d+\]: ERROR: (.*)$")

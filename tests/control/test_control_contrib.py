@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_control_metrics import populated, promtool
 
 from hacore.v1 import hacore_pb2 as pb
 from hactl.client import Exit
+from tests.control.test_control_metrics import populated, promtool
 
 REPO = Path(__file__).resolve().parents[2]
 ALERTS = REPO / "contrib/prometheus/alerts.yml"

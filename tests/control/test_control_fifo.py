@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import structlog
-from control_fake import FakeTarget
 
 from hacore.api import Scope
 from hacore.control.fifo import FifoFramer, FifoReader, ScriptRequests
 from hacore.control.model import ClusterView, OperationRefused
 from hacore.wire.message import Message
+from tests.control.control_fake import FakeTarget
 
 pytestmark = pytest.mark.timeout(30)
 STANDBY = ">>>\nt=ask_resources\nrsc_hold=all\ninfo=me\n<<<\n"
@@ -160,7 +160,8 @@ class Moves:
     ],
 )
 async def test_script_requests_become_moves(body: str, expected: tuple[str, Scope]) -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     (msg,) = FifoFramer().feed(f">>>\n{body}\n<<<\n".encode())
     assert isinstance(msg, Message)
@@ -170,7 +171,8 @@ async def test_script_requests_become_moves(body: str, expected: tuple[str, Scop
 
 
 async def test_other_messages() -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     with structlog.testing.capture_logs() as logs:
         for body in (
@@ -196,7 +198,8 @@ async def test_other_messages() -> None:
 
 
 async def test_a_refused_move_is_logged() -> None:
-    moves, sent = Moves(), []
+    moves = Moves()
+    sent: list[Message] = []
     moves.refuse = True
     requests = ScriptRequests(moves.make("standby"), moves.make("takeover"), sent.append)
     (msg,) = FifoFramer().feed(STANDBY.encode())

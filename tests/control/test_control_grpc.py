@@ -12,8 +12,6 @@ from typing import Any
 
 import grpc
 import pytest
-from control_fake import VIP_GROUP, FakeTarget
-from control_support import HACLIENT, wait_until
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -22,6 +20,8 @@ from hacore.control.peercred import SocketInUse
 from hacore.control.server import ControlServer
 from hacore.v1 import hacore_pb2 as pb
 from hactl.client import stub
+from tests.control.control_fake import VIP_GROUP, FakeTarget
+from tests.control.control_support import HACLIENT, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -14,8 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
-from control_support import Hactl, run_hactl, wait_until
 
 from hacore.api import (
     ConfigError,
@@ -29,6 +27,8 @@ from hacore.config.model import ConfigErrors
 from hacore.control.model import MonitorEvent, MonitorOutcome
 from hacore.control.server import ControlServer
 from hactl.client import Exit
+from tests.control.control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
+from tests.control.control_support import Hactl, run_hactl, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from control_fake import PEER_GROUP, VIP_GROUP
-from control_support import Hactl
 
 from hacore.control.server import ControlServer
+from tests.control.control_fake import PEER_GROUP, VIP_GROUP
+from tests.control.control_support import Hactl
 
 pytestmark = [
     pytest.mark.timeout(60),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from control_fake import FakeTarget
-from control_support import Hactl, run_hactl, wait_until
 
 from hacore.api import LinkStatus, LinkStatusChanged, Scope
 from hacore.control.model import ClusterView, OperationRefused
 from hacore.control.server import ControlServer
 from hactl.client import Exit
+from tests.control.control_fake import FakeTarget
+from tests.control.control_support import Hactl, run_hactl, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import grpc
 import pytest
-from control_fake import FakeTarget
-from control_support import run_hactl, wait_until
 
 from hacore.control import limits
 from hacore.control.server import ControlServer
 from hacore.v1 import hacore_pb2 as pb
 from hactl.client import Exit, stub
+from tests.control.control_fake import FakeTarget
+from tests.control.control_support import run_hactl, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from control_certs import Authority, Pair
-from test_control_metrics import populated, promtool
 
 from hacore.api import ConfigError
 from hacore.config.model import Extensions
 from hacore.metrics import Metrics
 from hacore.metrics_server import MetricsServer, MetricsTls
+from tests.control.control_certs import Authority, Pair
+from tests.control.test_control_metrics import populated, promtool
 
 pytestmark = pytest.mark.timeout(30)
 

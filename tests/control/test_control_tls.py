@@ -11,15 +11,15 @@ from pathlib import Path
 
 import grpc
 import pytest
-from control_certs import Authority, Pair
-from control_fake import FakeTarget
-from control_support import run_hactl
 
 from hacore.api import ConfigError
 from hacore.config.model import Extensions
 from hacore.control.server import ControlServer, TlsListener
 from hacore.v1 import hacore_pb2 as pb
 from hactl.client import stub
+from tests.control.control_certs import Authority, Pair
+from tests.control.control_fake import FakeTarget
+from tests.control.control_support import run_hactl
 
 pytestmark = pytest.mark.timeout(30)
 

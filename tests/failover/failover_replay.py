@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from failover_sim import brief
-
 from hacore.api import NodeStatus, Scope
 from hacore.config.model import ResourceGroup, ResourceSpec
 from hacore.failover import (
@@ -30,6 +28,7 @@ from hacore.failover import (
 from hacore.wire.codec import parse_packet
 from hacore.wire.message import Message
 from hacore.wire.pcap import heartbeat_datagrams
+from tests.failover.failover_sim import brief
 
 SESSION = (
     Path(__file__).resolve().parents[1] / "data/vectors/sessions/crc_ucast_autofailback_on.pcap"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from failover_sim import GAMMA, GROUPS, VIP, brief
-
 from hacore.api import NodeStatus, Scope
 from hacore.config.model import AutoFailback
 from hacore.failover import (
@@ -23,6 +21,7 @@ from hacore.failover import (
     Transition,
 )
 from hacore.wire.message import Message
+from tests.failover.failover_sim import GAMMA, GROUPS, VIP, brief
 
 __all__ = ["GAMMA", "VIP", "Rig"]
 

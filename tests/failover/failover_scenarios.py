@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from failover_sim import GAMMA, VIP, Cluster
-
 from hacore.api import Scope
 from hacore.failover import OperationDone, Transition
+from tests.failover.failover_sim import GAMMA, VIP, Cluster
 
 Scenario = Callable[[list[Transition]], None]
 SCENARIOS: dict[str, Scenario] = {}

@@ -9,11 +9,11 @@ otherwise.
 
 from __future__ import annotations
 
-from failover_sim import GAMMA, VIP, Cluster
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hacore.api import Scope
+from tests.failover.failover_sim import GAMMA, VIP, Cluster
 
 NODES = st.sampled_from(["node1", "node2"])
 OPERATIONS = st.one_of(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from failover_rig import Rig
-from failover_sim import GROUPS, Cluster, group
 
 from hacore.api import ConfigError, SourceLocation
 from hacore.config.model import AuthKeys, ClusterConfig, HaCf, ResourceGroup, ResourceSpec
 from hacore.failover import Failover, FailoverConfig
+from tests.failover.failover_rig import Rig
+from tests.failover.failover_sim import GROUPS, Cluster, group
 
 
 def test_from_cluster_takes_nodes_groups_and_auto_failback() -> None:

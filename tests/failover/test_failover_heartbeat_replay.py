@@ -11,7 +11,10 @@ graceful stops.
 from __future__ import annotations
 
 import pytest
-from failover_replay import (
+
+from hacore.api import NodeStatus as S
+from hacore.api import Scope
+from tests.failover.failover_replay import (
     KILL,
     START,
     Replay,
@@ -24,9 +27,6 @@ from failover_replay import (
     status,
     takeover,
 )
-
-from hacore.api import NodeStatus as S
-from hacore.api import Scope
 
 # Heartbeat, on the peer's shutdone, also runs go_standby(OTHER) for the set it does not
 # hold (it re-acquires "ourkeys", which it already holds) and so sends these two extra

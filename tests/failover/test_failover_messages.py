@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from failover_replay import captured_messages
-from failover_rig import Rig, quiet
-from failover_sim import CONTROL
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +12,9 @@ from hacore.failover import FAILOVER_MESSAGE_TYPES, messages
 from hacore.failover.holdings import Hold, mirror, parse_hold, takeover_standby_hold
 from hacore.wire.codec import parse_packet
 from hacore.wire.message import Message
+from tests.failover.failover_replay import captured_messages
+from tests.failover.failover_rig import Rig, quiet
+from tests.failover.failover_sim import CONTROL
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 API = {"from_id", "to_id", "client_gen"}

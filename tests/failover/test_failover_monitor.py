@@ -7,8 +7,8 @@ restarts are used up (``on_monitor_failure``).
 
 from __future__ import annotations
 
-from failover_rig import Rig, recovered, released, sent
-from failover_sim import GAMMA, VIP, Cluster
+from tests.failover.failover_rig import Rig, recovered, released, sent
+from tests.failover.failover_sim import GAMMA, VIP, Cluster
 
 
 def started_pair(*, hacore: bool = True) -> Cluster:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from failover_rig import (
+
+from hacore.api import Scope
+from hacore.failover.table import TABLES, Row
+from tests.failover.failover_rig import (
     GAMMA,
     VIP,
     Rig,
@@ -23,9 +26,6 @@ from failover_rig import (
     sent,
     shutdown_ready,
 )
-
-from hacore.api import Scope
-from hacore.failover.table import TABLES, Row
 
 Case = Callable[[], Rig]
 CASES: dict[Row, tuple[str, Case]] = {}

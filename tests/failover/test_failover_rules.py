@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from failover_sim import GROUPS
 
 from hacore.failover import Failover, FailoverConfig, SendMessage, messages
 from hacore.failover.holdings import Hold
 from hacore.failover.model import Ctx
 from hacore.failover.rules import Rules
+from tests.failover.failover_sim import GROUPS
 
 CONFIG = FailoverConfig("node1", ("node1", "node2"), GROUPS, "on")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from failover_scenarios import SCENARIOS
+
+from tests.failover.failover_scenarios import SCENARIOS
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from power_switch import Switch
 
 from hacore.api import FenceRequest, FenceResult
 from hacore.config.model import StonithLine
 from hacore.fencing import resolve_device
 from hacore.plugins import load_plugins
+from tests.fencing.power_switch import Switch
 
 
 def _device(line: StonithLine):  # type: ignore[no-untyped-def]

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from power_switch import Switch
-
 from hacore.api import FenceResult
 from hacore.config.model import StonithLine
 from hacore.fencing import Fencer, FenceState, FenceTarget, resolve_device
 from hacore.plugins import load_plugins
+from tests.fencing.power_switch import Switch
 
 
 class Host:

@@ -152,9 +152,11 @@ class Story:
 
     def holds(self, **words: str) -> dict[str, Callable[[], bool]]:
         return {
-            f"{node} rscstatus {word}": (lambda n=node, w=word: self.word(n, "rscstatus") == w)
-            for node, word in words.items()
+            f"{node} rscstatus {word}": self._holding(node, word) for node, word in words.items()
         }
+
+    def _holding(self, node: str, word: str) -> Callable[[], bool]:
+        return lambda: self.word(node, "rscstatus") == word
 
     def script(self, node: str, path: str) -> None:
         result = self.lab.node(node).exec(path)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from membership_sim import SimNet, SimNode, make_config
 
 from hacore.api import NodeStatus
 from hacore.membership import (
@@ -18,6 +17,7 @@ from hacore.membership import (
     PartitionHealed,
     PeerRestarted,
 )
+from tests.membership.membership_sim import SimNet, SimNode, make_config
 
 PAIR = ("node1", "node2")
 TRIO = ("node1", "node2", "node3")

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-from membership_sim import WALL_OFFSET
 from structlog.testing import capture_logs
-from test_protocol import Pair, cfg, drops, of, raw
 
 from hacore.api import LinkStatus, NodeStatus
 from hacore.membership import (
@@ -27,6 +25,8 @@ from hacore.membership import (
 )
 from hacore.membership.throttle import WINDOW_S
 from hacore.wire.message import Message
+from tests.membership.membership_sim import WALL_OFFSET
+from tests.membership.test_protocol import Pair, cfg, drops, of, raw
 
 NOT_UTF8 = b"n\xffde\n2\x1b[0m".decode("utf-8", "surrogateescape")
 
@@ -89,7 +89,7 @@ def test_fifty_thousand_invented_names_give_a_bounded_log_and_memory() -> None:
     m = Membership(cfg())
     names = [f"intruder-{i}" for i in range(50_000)]
 
-    def flood(chunk: Sequence[str], start: int) -> list[Mapping[str, Any]]:
+    def flood(chunk: Sequence[str], start: int) -> list[MutableMapping[str, Any]]:
         with capture_logs() as logs:
             for i, name in enumerate(chunk, start):
                 now = i / 1000  # one packet per millisecond: 50 s in all

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from membership_sim import WALL_OFFSET, make_config
 from structlog.testing import capture_logs
 
 from hacore.api import LinkStatus, NodeStatus
@@ -22,6 +21,7 @@ from hacore.membership import (
     PartitionHealed,
 )
 from hacore.wire.message import Message
+from tests.membership.membership_sim import WALL_OFFSET, make_config
 
 TICK = 0.05
 

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
-from membership_sim import WALL_OFFSET, make_config
 from structlog.testing import capture_logs
 
 from hacore.api import LinkStatus, NodeStatus
@@ -25,6 +24,7 @@ from hacore.membership import (
     Send,
 )
 from hacore.wire.message import Message
+from tests.membership.membership_sim import WALL_OFFSET, make_config
 
 NODES = ("node1", "node2")
 

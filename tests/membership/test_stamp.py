@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from membership_sim import make_config
 
 from hacore.api import ConfigError, NodeStatus
 from hacore.config.model import HaCf, PingNode
 from hacore.membership import Membership, MembershipConfig, Send
 from hacore.wire.message import Message
+from tests.membership.membership_sim import make_config
 
 VECTOR = Path(__file__).resolve().parents[1] / "data/vectors/hb_crc_status_active_ucast.txt"
 _FIELD = re.compile(r"^\s+\((\d)\) (\S+) = (.*)$")

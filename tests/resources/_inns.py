@@ -46,7 +46,7 @@ async def perform(manager: ResourceManager, command: dict[str, Any]) -> Any:
         return await getattr(manager, op)(command["key"])
     agent = manager.agents(command["key"])[command["index"]]
     if op == "wait_announced":
-        return await agent.wait_announced()  # type: ignore[attr-defined]
+        return await agent.wait_announced()
     return await getattr(agent, command["action"])()
 
 

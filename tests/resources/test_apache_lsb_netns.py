@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Lan
+
+from tests.resources.conftest import Lan
 
 pytestmark = pytest.mark.netns
 

@@ -10,7 +10,8 @@ import sys
 import time
 
 import pytest
-from conftest import Lan, wait_for
+
+from tests.resources.conftest import Lan, wait_for
 
 pytestmark = pytest.mark.netns
 

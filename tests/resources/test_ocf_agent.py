@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_script
 from hacore_plugins.resources._ocf import OcfAgent, parse_ocf_request
 
 from hacore.api import ConfigError, ResourceError, ResourceRequest
 from hacore.plugins import load_plugins
+from tests.resources.conftest import write_script
 
 DUMMY = Path("/usr/lib/ocf/resource.d/heartbeat/Dummy")
 needs_dummy = pytest.mark.requires(str(DUMMY))

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_script
 from structlog.testing import capture_logs
 
 from hacore.api import ConfigError, GroupState
 from hacore.config.model import ResourceGroup, ResourceSpec
 from hacore.plugins import load_plugins
 from hacore.resources import ResourceManager
+from tests.resources.conftest import write_script
 
 HBDUMMY = """\
 name=$1; action=$2

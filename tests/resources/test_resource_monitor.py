@@ -14,8 +14,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from conftest import write_script
-
 from hacore.api import ResourceAgent, ResourceError, ResourceType
 from hacore.config.model import ResourceGroup, ResourceSpec
 from hacore.config.monitor import Monitor, MonitorSettings
@@ -26,6 +24,7 @@ from hacore.monitor import Monitors
 from hacore.plugins import load_plugins
 from hacore.resources import ResourceManager
 from halab.labnode import process_start_time
+from tests.resources.conftest import write_script
 
 SCRIPT = """\
 name=$1; action=$2

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import wait_for, write_script
 from hacore_plugins.resources._ocf import OcfAgent
 from hacore_plugins.resources.ipaddr import IpAddressAgent
 from hacore_plugins.resources.scripts import (
@@ -26,6 +25,7 @@ from hacore.api import ConfigError, ResourceError, ResourceRequest
 from hacore.config.model import ResourceGroup, ResourceSpec
 from hacore.plugins import load_plugins
 from hacore.resources import ResourceManager
+from tests.resources.conftest import wait_for, write_script
 
 STATUS_SCRIPT = 'echo "$STATUS_OUT"; exit "${STATUS_RC:-0}"\n'
 

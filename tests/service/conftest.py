@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_support import LoopbackNode, NotifySocket, need_root
+
+from tests.service.service_support import LoopbackNode, NotifySocket, need_root
 
 
 @pytest.fixture

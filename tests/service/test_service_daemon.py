@@ -10,10 +10,10 @@ import subprocess
 import time
 
 import pytest
-from service_support import LoopbackNode, NotifySocket
 
 from hacore.config.model import NOT_STARTED
 from halab.labnode import process_start_time
+from tests.service.service_support import LoopbackNode, NotifySocket
 
 
 def status_line(pid: int) -> str:

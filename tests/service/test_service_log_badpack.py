@@ -7,7 +7,8 @@ import socket
 import time
 
 import pytest
-from service_support import LoopbackNode
+
+from tests.service.service_support import LoopbackNode
 
 GARBAGE = b"###\nthis is not a heartbeat packet"
 

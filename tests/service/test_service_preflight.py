@@ -7,14 +7,13 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from service_support import LoopbackNode
-
 from hacore.api import MediumConfig, PacketSink, Transport, TransportType
 from hacore.check import run_check
 from hacore.config.loader import load_config
 from hacore.hookspecs import hookimpl
 from hacore.plugins import load_plugins
 from hacore.preflight import Machine, start_checks
+from tests.service.service_support import LoopbackNode
 
 
 def test_check_on_the_node_lists_every_start_up_check(loop_node: LoopbackNode) -> None:

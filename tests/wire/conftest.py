@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wire_vectors import SINGLE_VECTORS
+
+from tests.wire.wire_vectors import SINGLE_VECTORS
 
 
 @pytest.fixture(params=SINGLE_VECTORS, ids=lambda p: p.stem)

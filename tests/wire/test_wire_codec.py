@@ -7,7 +7,6 @@ import zlib
 from collections.abc import Callable
 
 import pytest
-from wire_vectors import VECTORS
 
 from hacore.wire.codec import (
     MAXDEPTH,
@@ -21,6 +20,7 @@ from hacore.wire.codec import (
     split_trailer,
 )
 from hacore.wire.message import Field, FieldType, Message
+from tests.wire.wire_vectors import VECTORS
 
 STATUS = VECTORS / "hb_crc_status_active_ucast.bin"
 CLASSIC = VECTORS / "hb_md5_classic_emulated_accepted.bin"

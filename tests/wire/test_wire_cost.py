@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 import pytest
 from hacore_plugins.auth.sha1 import SHA1
-from wire_vectors import VECTORS
 
 from hacore.config.model import AuthKey, AuthKeys
 from hacore.wire.codec import MAX_EXPANDED, MAX_FIELDS, decode, encode_netstring
 from hacore.wire.message import Field, FieldType, Message
 from hacore.wire.signing import PacketRejected, PacketSigner
+from tests.wire.wire_vectors import VECTORS
 
 SIGNER = PacketSigner(AuthKeys(active=1, keys={1: AuthKey(1, SHA1, b"key-a")}), inner_auth=False)
 FORGER = PacketSigner(AuthKeys(active=1, keys={1: AuthKey(1, SHA1, b"key-b")}), inner_auth=False)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wire_vectors import SINGLE_VECTORS, authkeys_for
 
 from hacore.wire.codec import decode, encode_classic, encode_netstring
 from hacore.wire.message import Message
 from hacore.wire.signing import PacketRejected, PacketSigner
+from tests.wire.wire_vectors import SINGLE_VECTORS, authkeys_for
 
 FUZZ = settings(
     max_examples=500,

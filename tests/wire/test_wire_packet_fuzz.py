@@ -18,12 +18,12 @@ from structlog.testing import capture_logs
 from bench.fuzz_targets import (
     BOMB_CLASS,
     CRC_SIGNER,
-    MAX_EXPANDED,
     Target,
     check_logs,
     seeds,
     targets,
 )
+from hacore.wire.codec import MAX_EXPANDED
 from hacore.wire.signing import PacketRejected
 
 FUZZ = settings(

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from wire_vectors import SESSIONS, authkeys_for
 
 from hacore.wire.codec import encode_classic, encode_netstring, split_trailer
 from hacore.wire.message import Message
 from hacore.wire.pcap import Datagram, heartbeat_datagrams
 from hacore.wire.signing import PacketRejected, PacketSigner
+from tests.wire.wire_vectors import SESSIONS, authkeys_for
 
 # session file -> (packets in the capture, forged ones, accepted ones with an inner auth)
 SESSION_FILES = {

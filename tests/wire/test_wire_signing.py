@@ -9,13 +9,13 @@ from hacore_plugins.auth.crc import CRC
 from hacore_plugins.auth.hmac_sha256 import HMAC_SHA256
 from hacore_plugins.auth.md5 import MD5
 from hacore_plugins.auth.sha1 import SHA1
-from wire_vectors import AUTHKEYS, VECTORS
 
 from hacore.api import AuthMethod
 from hacore.config.model import AuthKey, AuthKeys
 from hacore.wire.codec import decode, encode_netstring
 from hacore.wire.message import Field, Message
 from hacore.wire.signing import PacketRejected, PacketSigner
+from tests.wire.wire_vectors import AUTHKEYS, VECTORS
 
 
 def _keys(active: int, **entries: tuple[AuthMethod, bytes | None]) -> AuthKeys:

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from wire_vectors import VECTORS, authkeys_for
 
 from hacore.wire.codec import classic_auth_text, decode, encode_classic, split_trailer
 from hacore.wire.message import Message
 from hacore.wire.pcap import PcapError, heartbeat_datagrams
 from hacore.wire.signing import PacketSigner
+from tests.wire.wire_vectors import VECTORS, authkeys_for
 
 
 def _without_auth(msg: Message) -> Message:
