@@ -103,7 +103,10 @@ async def run_script(
             log.error("resource_timeout", command=command, timeout_s=timeout)
             raise ResourceError(f"{command} timed out after {timeout:g}s (killed)") from None
         except asyncio.CancelledError:
+            # Reap the killed script before giving up: an unwaited child outlives its
+            # transport (a zombie, and a "subprocess still running" warning at exit).
             _kill_group(proc.pid)
+            await asyncio.shield(proc.wait())
             raise
         result = ScriptResult(argv, returncode, _read(out), _read(err), time.monotonic() - started)
     _log_output(result, quiet)
