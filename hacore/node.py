@@ -489,7 +489,10 @@ class Node:
         event = self._withheld.pop(node, None)
         if event is None:
             return
-        self.apply_failover(self.failover.on_node_status(node, event.old, event.new, self.now()))
+        fenced = self.fencer.reported(node)
+        self.apply_failover(
+            self.failover.on_node_status(node, event.old, event.new, self.now(), fenced=fenced)
+        )
 
     def fence_observed(self, node: str, target: FenceTarget, result: FenceResult | None) -> None:
         self.metrics.fence_state(node, target.state.value)
@@ -574,10 +577,6 @@ class Node:
     def apply_failover(self, actions: Sequence[object] | None) -> None:
         for action in actions or ():
             match action:
-                case fa.SendMessage(msg=msg) if msg.type == "stonith" and self.fencer.reported(
-                    msg.get("node") or ""
-                ):
-                    pass  # we sent result=OK after the reset: the engine's note is stale
                 case fa.SendMessage(msg=msg):
                     self._send(msg)
                 case fa.Acquire(key=key):

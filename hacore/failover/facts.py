@@ -76,7 +76,9 @@ class Facts(RulesBase):
         self.peer.failed = report.failed
         return Ctx("peer_resource", hold=report.hold, became_stable=became, peer_cleaned=cleaned)
 
-    def peer_status(self, node: str, new: NodeStatus) -> tuple[Ctx, ...] | None:
+    def peer_status(
+        self, node: str, new: NodeStatus, *, fenced: bool = False
+    ) -> tuple[Ctx, ...] | None:
         """The events of a status change of ``node`` (None: not the peer, or dead again)."""
         if not self.is_peer(node):
             return None
@@ -84,7 +86,7 @@ class Facts(RulesBase):
             if not self.peer.alive:
                 return None
             self.peer.alive = False
-            return (Ctx("peer_dead"),)
+            return (Ctx("peer_dead", fenced=fenced),)
         returned: tuple[Ctx, ...] = ()
         if not self.peer.alive:
             self.peer.alive = True

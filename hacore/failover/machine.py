@@ -67,9 +67,11 @@ class Failover:
         return self._input(now, ctx) if ctx is not None else []
 
     def on_node_status(
-        self, node: str, old: NodeStatus, new: NodeStatus, now: float
+        self, node: str, old: NodeStatus, new: NodeStatus, now: float, *, fenced: bool = False
     ) -> list[Action]:
-        events = self._rules.peer_status(node, new)
+        """``fenced``: the runtime reset the dead peer through STONITH before telling us
+        (and has told the cluster so itself)."""
+        events = self._rules.peer_status(node, new, fenced=fenced)
         return [] if events is None else self._input(now, *events)
 
     def on_peer_restarted(self, node: str, now: float) -> list[Action]:

@@ -57,6 +57,7 @@ class Ctx:
     word: str = ""  # raw word from a message (hb_takeover rsc_hold, ip-request-resp weown)
     text: str = ""  # why (a cancelled standby)
     peer_cleaned: bool = False  # this report no longer lists groups the peer had failed
+    fenced: bool = False  # the dead peer was reset by STONITH before its death reached us
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,12 @@ class NodeRules(RulesBase):
         return self.claimed(ctx.key)
 
     @guard
+    def peer_fenced(self, ctx: Ctx) -> bool:
+        """the dead peer was reset by our STONITH device first (the runtime already sent
+        `stonith result=OK`)"""
+        return ctx.fenced
+
+    @guard
     def handed_over(self, ctx: Ctx) -> bool:
         """the group came to us by a standby handover (the peer just gave it up)"""
         return ctx.key in self.memory.handed_over

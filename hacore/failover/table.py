@@ -273,6 +273,7 @@ NODE = Table(
         ),
         # ---- the peer dies
         ("INIT SHUTDOWN", "peer_dead", None, [], None),
+        ("*", "peer_dead", "peer_fenced", ["cancel_standby:peer_dead", "take_over_all"], "STABLE"),
         (
             "*",
             "peer_dead",

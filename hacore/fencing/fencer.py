@@ -110,7 +110,7 @@ class Fencer:
         return self.targets.setdefault(node, FenceTarget(node))
 
     def reported(self, node: str) -> bool:
-        """We reported this node's reset ourselves (the engine's own note is redundant)."""
+        """We reset this node and told the cluster so (its death reaches the engine as fenced)."""
         return self.target(node).state == FenceState.FENCED
 
     def peer_dead(self, node: str) -> bool:

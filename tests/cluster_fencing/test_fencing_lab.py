@@ -60,6 +60,7 @@ def test_crash_the_peer_is_fenced_before_the_vip_moves(
     log = lab.log("node2")
     assert "Resetting node node1 with [powersocket /var/lib/halab/power.sock]" in log
     assert "node node1 now reset." in log
+    assert "No STONITH device configured" not in log, "the engine was not told of the reset"
     target = fence_target(lab, "node2", "node1")
     assert (target["state"], target["last_result"]) == ("fenced", "OK")
     # node1 comes back after its reset and rejoins cleanly (auto_failback on).

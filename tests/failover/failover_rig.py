@@ -63,9 +63,11 @@ class Rig:
     def ask(self, hold: str, info: str) -> list[Action]:
         return self.msg("ask_resources", rsc_hold=hold, info=info)
 
-    def dead(self) -> list[Action]:
+    def dead(self, *, fenced: bool = False) -> list[Action]:
         return self._run(
-            lambda e, now: e.on_node_status("node2", NodeStatus.ACTIVE, NodeStatus.DEAD, now)
+            lambda e, now: e.on_node_status(
+                "node2", NodeStatus.ACTIVE, NodeStatus.DEAD, now, fenced=fenced
+            )
         )
 
     def alive(self) -> list[Action]:

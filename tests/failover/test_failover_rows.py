@@ -279,6 +279,16 @@ def death_before_comm_up_is_only_noted() -> Rig:
     return r
 
 
+@row("node", "*", "peer_dead", "peer_fenced")
+def death_after_our_stonith_reset_takes_over_without_a_second_note() -> Rig:
+    """The runtime reset the peer and sent `stonith result=OK` itself: the engine takes
+    over and says nothing about STONITH (no "No STONITH device configured")."""
+    r = Rig().stable_pair()
+    out = r.dead(fenced=True)
+    assert sent(out) == [] and acquired(out) == [GAMMA]
+    return r
+
+
 @row("node", "*", "peer_dead", "peer_gave_up")
 def death_of_an_empty_peer_needs_no_stonith() -> Rig:
     r = Rig().stable_pair()
