@@ -11,6 +11,7 @@ import time
 
 import structlog
 
+from hacore.membership.throttle import Throttle
 from hacore.wire.printable import printable
 from hacore.wire.signing import PacketRejected
 
@@ -21,30 +22,24 @@ WARN_INTERVAL_S = 10.0
 
 
 class DropWarnings:
-    """One line per (reason, link) every ``WARN_INTERVAL_S``, saying how many were held back."""
+    """One line per (reason, link) every ``WARN_INTERVAL_S``, saying how many were held back
+    (the membership engine's :class:`~hacore.membership.throttle.Throttle`, on the clock)."""
 
     def __init__(self, interval_s: float = WARN_INTERVAL_S) -> None:
-        self._interval = interval_s
-        self._last: dict[tuple[str, str], float] = {}
-        self._held: dict[tuple[str, str], int] = {}
+        self._throttle = Throttle(log, interval_s)
 
     def warn(self, exc: PacketRejected, link: str) -> None:
-        key = (exc.reason, link)
-        now = time.monotonic()
-        if now - self._last.get(key, -1e9) < self._interval:
-            self._held[key] = self._held.get(key, 0) + 1
-            return
-        self._last[key] = now
-        suppressed = self._held.pop(key, 0)
         text = None
         if exc.reason in AUTH_FAILURES:
             text = f"string2msg_ll: node [{printable(exc.src)}] failed authentication"
-        log.warning(
+        self._throttle(
+            "warning",
             "packet_dropped",
+            f"{exc.reason}/{link}",
+            time.monotonic(),
             msg=text,
             reason=exc.reason,
             link=link,
             src=printable(exc.src) if exc.src is not None else None,
             detail=exc.detail,
-            suppressed=suppressed or None,
         )
