@@ -186,8 +186,8 @@ class StatusCapture:
     a retransmitted old status proves nothing about the peer being alive now.
     """
 
-    _HEADER = re.compile(r"^(\d+\.\d+) IP ")
-    _STATUS = re.compile(r"t=status,.*?src=([^,]+),.*?seq=([0-9a-f]+),")
+    _HEADER = re.compile(r"^(\d+\.\d+) IP ", re.MULTILINE)
+    _STATUS = re.compile(r"t=status,.*?src=([^,]+),.*?seq=([0-9a-f]+),", re.DOTALL)
 
     def __init__(self, lab: Lab, node: str, ifname: str = "eth1") -> None:
         self.log = lab.workdir / f"capture-{node}-{ifname}.txt"
@@ -209,16 +209,18 @@ class StatusCapture:
         return 1 - len(seqs) / (seqs[-1] - seqs[0] + 1) if seqs else 1.0
 
     def _fresh(self, peer: str) -> list[tuple[float, int]]:
+        """Packets are cut at their headers, not at line ends: tcpdump -A prints a
+        binary field's newline byte (a node's random srcuuid may hold one) as a line break."""
+        text = self.log.read_text(errors="replace")
+        headers = list(self._HEADER.finditer(text))
         arrivals: list[tuple[float, int]] = []
-        stamp, newest = 0.0, 0
-        for line in self.log.read_text(errors="replace").splitlines():
-            if header := self._HEADER.match(line):
-                stamp = float(header[1])
-            elif (found := self._STATUS.search(line)) and found[1] == peer:
-                seq = int(found[2], 16)
-                if seq > newest:
-                    newest = seq
-                    arrivals.append((stamp, seq))
+        newest = 0
+        for header, following in zip(headers, [*headers[1:], None], strict=True):
+            packet = text[header.end() : following.start() if following else len(text)]
+            found = self._STATUS.search(packet)
+            if found and found[1] == peer and (seq := int(found[2], 16)) > newest:
+                newest = seq
+                arrivals.append((float(header[1]), seq))
         return arrivals
 
 
