@@ -3,8 +3,10 @@
 A problem is something an operator must act on now, the same list the shipped alert
 rules watch: a dead node or unreachable ping node, a dead link to a node that is
 otherwise alive (redundancy lost; a dead node's links are not repeated), a group
-whose stop failed here, a group nobody holds (the service is down). A node still
-starting (``init``/``up``) or a group moving (``starting``/``stopping``) is not one.
+whose stop failed here, a group nobody holds (the service is down), a group whose
+monitoring gave up on a node (that node will not run it again until ``hactl cleanup``
+there, so the group has lost its standby). A node still starting (``init``/``up``) or a
+group moving (``starting``/``stopping``) is not one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hactl.render import JsonObject
 class Problem:
     what: str  # node, link, group
     name: str  # the node, NODE:LINK, or the group's key
-    problem: str  # dead, unreachable, failed, not held
+    problem: str  # dead, unreachable, failed, not held, given up
     text: str
 
 
@@ -50,6 +52,12 @@ def problems(status: pb.ClusterStatus) -> list[Problem]:
         elif not group.HasField("holder"):
             text = f"group {group.key} is held by nobody: its service is down"
             found.append(Problem("group", group.key, "not held", text))
+        for node in group.failed_on:
+            text = (
+                f"group {group.key} was given up on {node}: it will not run there "
+                f"until 'hactl cleanup' on {node}"
+            )
+            found.append(Problem("group", f"{group.key}@{node}", "given up", text))
     return found
 
 

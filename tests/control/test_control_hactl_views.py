@@ -43,7 +43,9 @@ async def test_health_of_a_sound_cluster(hactl: Hactl) -> None:
 async def test_health_names_every_problem_and_exits_6(hactl: Hactl, target: FakeTarget) -> None:
     target.nodes["10.0.0.2"] = replace(target.nodes["10.0.0.2"], status=NodeStatus.DEAD)
     target.groups[VIP_GROUP] = replace(target.groups[VIP_GROUP], state=GroupState.FAILED)
-    target.groups[PEER_GROUP] = replace(target.groups[PEER_GROUP], holder=None)
+    target.groups[PEER_GROUP] = replace(
+        target.groups[PEER_GROUP], holder=None, failed_on=("node2",)
+    )
     target.nodes["node2"] = replace(
         target.nodes["node2"],
         links=(LinkView("eth0", LinkStatus.UP), LinkView("eth1", LinkStatus.DEAD)),
@@ -51,12 +53,14 @@ async def test_health_names_every_problem_and_exits_6(hactl: Hactl, target: Fake
     result = await hactl("health")
     assert result.rc == Exit.UNHEALTHY and Exit.UNHEALTHY.value == 6  # documented
     assert result.out.splitlines() == [
-        "unhealthy: 4 problems seen from node1",
+        "unhealthy: 5 problems seen from node1",
         "  link node2:eth1 is dead",
         "  ping node 10.0.0.2 is unreachable",
         f"  group {VIP_GROUP} failed on node1: its stop failed, it may still run there "
         "and is never started elsewhere",
         f"  group {PEER_GROUP} is held by nobody: its service is down",
+        f"  group {PEER_GROUP} was given up on node2: it will not run there "
+        "until 'hactl cleanup' on node2",
     ]
     data = json.loads((await hactl("health", "--json")).out)
     assert data["healthy"] is False
@@ -65,6 +69,7 @@ async def test_health_names_every_problem_and_exits_6(hactl: Hactl, target: Fake
         ("node", "10.0.0.2", "unreachable"),
         ("group", VIP_GROUP, "failed"),
         ("group", PEER_GROUP, "not held"),
+        ("group", f"{PEER_GROUP}@node2", "given up"),
     ]
 
 
