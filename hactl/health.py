@@ -52,12 +52,12 @@ def problems(status: pb.ClusterStatus) -> list[Problem]:
         elif not group.HasField("holder"):
             text = f"group {group.key} is held by nobody: its service is down"
             found.append(Problem("group", group.key, "not held", text))
-        for node in group.failed_on:
+        for given_up_on in group.failed_on:
             text = (
-                f"group {group.key} was given up on {node}: it will not run there "
-                f"until 'hactl cleanup' on {node}"
+                f"group {group.key} was given up on {given_up_on}: it will not run there "
+                f"until 'hactl cleanup' on {given_up_on}"
             )
-            found.append(Problem("group", f"{group.key}@{node}", "given up", text))
+            found.append(Problem("group", f"{group.key}@{given_up_on}", "given up", text))
     return found
 
 
