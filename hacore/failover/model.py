@@ -29,6 +29,7 @@ class NodeState(enum.StrEnum):
     RSCRCVD = "RSCRCVD"
     STABLE = "STABLE"
     SHUTDOWN = "SHUTDOWN"
+    ISOLATED = "ISOLATED"  # hacore extension: peer and tiebreaker lost, everything released
 
 
 class StandbyState(enum.StrEnum):

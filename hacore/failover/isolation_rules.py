@@ -1,0 +1,82 @@
+"""Guards and actions of the two-node tiebreaker (ha.cf ``tiebreaker``, hacore extension).
+
+A node that can reach neither its peer nor the tiebreaker ping node cannot tell a dead
+peer from its own isolation. Without STONITH both sides would then run the groups, so
+the side that lost the tiebreaker gives everything up and acquires nothing (ISOLATED),
+and the side that still reaches it takes over once the isolated one has had time to
+release (the runtime's fence delay). The runtime decides when the node is isolated (it
+owns the clock and the ping echoes); the engine decides what that means for the groups.
+
+The node leaves ISOLATED when the peer is heard again (``peer_heard``: it negotiates as
+at start-up, the peer most likely holds the groups now) or when the tiebreaker answers
+again while the peer is still silent (``tiebreaker_regained``: after a death already
+taken into account it takes everything back at once; while the runtime still withholds
+the peer's death it waits in STARTING for that death, which the runtime delivers after
+the fence delay or the reset).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from hacore.api import GroupState
+from hacore.failover.base import RulesBase, action, guard
+from hacore.failover.holdings import Hold
+from hacore.failover.model import Ctx, NodeState
+
+log = structlog.get_logger("hacore.failover")
+
+ISOLATED_REASON = "isolated: peer and tiebreaker unreachable"
+
+
+class IsolationRules(RulesBase):
+    @guard
+    def isolated(self, ctx: Ctx) -> bool:
+        """node state ISOLATED: peer and tiebreaker lost, everything given up here"""
+        return self.node == NodeState.ISOLATED
+
+    @action
+    def give_up_isolated(self, ctx: Ctx, arg: str) -> None:
+        """log `… this node is isolated` and `Giving up all HA resources.`, release every
+        group (FAILED ones included, as at shutdown) without a hand-over, forget a due
+        failback and pending offers or moves; `isolated_released` follows"""
+        log.critical(
+            "isolated",
+            peer=self.peer.name,
+            msg=f"Neither {self.peer.name} nor the tiebreaker answers: this node is "
+            "isolated; the side that still reaches the tiebreaker keeps the service",
+        )
+        log.critical("isolated", msg="Giving up all HA resources.")
+        self.needs_failback = False
+        self.offer_hold = Hold.NONE
+        self.timers.failback_at = self.timers.offer_at = self.timers.move_at = None
+        self.memory.moving.clear()
+        self.hold_empty(Hold.ALL, False)
+        keys = list(self.records)
+        for key in keys:
+            if self.records[key].state == GroupState.FAILED:
+                self.records[key].retry = True
+        self.want(keys, False, ISOLATED_REASON)
+        self.start_job(keys, False, Ctx("isolated_released"))
+
+    @action
+    def report_isolated_release(self, ctx: Ctx, arg: str) -> None:
+        """log `All HA resources relinquished.`, or CRIT naming the groups that would not
+        stop (they may still run here: only fencing by the peer ends that)"""
+        if ctx.failed:
+            log.critical(
+                "isolated_release_failed",
+                groups=list(ctx.failed),
+                msg=f"Isolated, but could not stop {', '.join(ctx.failed)}: it may still run here",
+            )
+            return
+        log.warning("isolated_released", msg="All HA resources relinquished.")
+
+    @action
+    def log_tiebreaker_regained(self, ctx: Ctx, arg: str) -> None:
+        """log that the node is no longer isolated (<arg>: why)"""
+        because = {
+            "tiebreaker": "the tiebreaker answers again",
+            "peer": f"{self.peer.name} is heard again",
+        }[arg]
+        log.warning("isolation_over", reason=arg, msg=f"No longer isolated: {because}")
