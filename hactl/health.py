@@ -3,8 +3,10 @@
 A problem is something an operator must act on now, the same list the shipped alert
 rules watch: a dead node or unreachable ping node, a dead link to a node that is
 otherwise alive (redundancy lost; a dead node's links are not repeated), a group
-whose stop failed here, a group nobody holds (the service is down). A node still
-starting (``init``/``up``) or a group moving (``starting``/``stopping``) is not one.
+whose stop failed here, a group nobody holds (the service is down), this node being
+the isolated side of a two-node cluster (its peer and the tiebreaker lost: it released
+its groups). A node still starting (``init``/``up``) or a group moving
+(``starting``/``stopping``) is not one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hactl.render import JsonObject
 class Problem:
     what: str  # node, link, group
     name: str  # the node, NODE:LINK, or the group's key
-    problem: str  # dead, unreachable, failed, not held
+    problem: str  # dead, unreachable, isolated, failed, not held
     text: str
 
 
@@ -40,6 +42,12 @@ def problems(status: pb.ClusterStatus) -> list[Problem]:
             if link.status == pb.LINK_STATUS_DEAD:
                 name = f"{node.name}:{link.name}"
                 found.append(Problem("link", name, "dead", f"link {name} is dead"))
+    if status.fencing.isolated:
+        text = (
+            f"node {status.local_node} is isolated: its peer and tiebreaker "
+            f"{status.fencing.tiebreaker} are unreachable, so it released its groups"
+        )
+        found.append(Problem("node", status.local_node, "isolated", text))
     for group in status.groups:
         if group.state == pb.GROUP_STATE_FAILED:
             text = (

@@ -26,8 +26,6 @@ from hacore.failover.model import Ctx, NodeState
 
 log = structlog.get_logger("hacore.failover")
 
-ISOLATED_REASON = "isolated: peer and tiebreaker unreachable"
-
 
 class IsolationRules(RulesBase):
     @guard
@@ -40,10 +38,12 @@ class IsolationRules(RulesBase):
         """log `… this node is isolated` and `Giving up all HA resources.`, release every
         group (FAILED ones included, as at shutdown) without a hand-over, forget a due
         failback and pending offers or moves; `isolated_released` follows"""
+        peer, tiebreaker = self.peer.name, ctx.text
         log.critical(
             "isolated",
-            peer=self.peer.name,
-            msg=f"Neither {self.peer.name} nor the tiebreaker answers: this node is "
+            peer=peer,
+            tiebreaker=tiebreaker,
+            msg=f"{peer} is dead and tiebreaker {tiebreaker} is unreachable: this node is "
             "isolated; the side that still reaches the tiebreaker keeps the service",
         )
         log.critical("isolated", msg="Giving up all HA resources.")
@@ -56,7 +56,7 @@ class IsolationRules(RulesBase):
         for key in keys:
             if self.records[key].state == GroupState.FAILED:
                 self.records[key].retry = True
-        self.want(keys, False, ISOLATED_REASON)
+        self.want(keys, False, f"isolated: {peer} and tiebreaker {tiebreaker} unreachable")
         self.start_job(keys, False, Ctx("isolated_released"))
 
     @action
@@ -76,7 +76,7 @@ class IsolationRules(RulesBase):
     def log_tiebreaker_regained(self, ctx: Ctx, arg: str) -> None:
         """log that the node is no longer isolated (<arg>: why)"""
         because = {
-            "tiebreaker": "the tiebreaker answers again",
+            "tiebreaker": f"tiebreaker {ctx.text} answers again",
             "peer": f"{self.peer.name} is heard again",
         }[arg]
         log.warning("isolation_over", reason=arg, msg=f"No longer isolated: {because}")

@@ -87,14 +87,14 @@ class Failover:
     def on_local_stall(self, now: float) -> list[Action]:
         return self._input(now, Ctx("local_stall"))
 
-    def on_tiebreaker_lost(self, now: float) -> list[Action]:
-        """The peer is dead (not reset by us, not shut down) and the tiebreaker does not
-        answer: this node may be the isolated one, so it gives everything up."""
-        return self._input(now, Ctx("tiebreaker_lost"))
+    def on_tiebreaker_lost(self, tiebreaker: str, now: float) -> list[Action]:
+        """The peer is dead (not reset by us, not shut down) and the ``tiebreaker`` ping
+        node does not answer: this node may be the isolated one, so it gives all up."""
+        return self._input(now, Ctx("tiebreaker_lost", text=tiebreaker))
 
-    def on_tiebreaker_regained(self, now: float) -> list[Action]:
-        """The tiebreaker answers again while the peer is still silent."""
-        return self._input(now, Ctx("tiebreaker_regained"))
+    def on_tiebreaker_regained(self, tiebreaker: str, now: float) -> list[Action]:
+        """The ``tiebreaker`` answers again while the peer is still silent."""
+        return self._input(now, Ctx("tiebreaker_regained", text=tiebreaker))
 
     def on_group_result(
         self, key: str, op: Literal["acquire", "release"], ok: bool, now: float

@@ -23,7 +23,9 @@ from hacore.failover import (
 from hacore.wire.message import Message
 from tests.failover.failover_sim import GAMMA, GROUPS, VIP, brief
 
-__all__ = ["GAMMA", "VIP", "Rig"]
+__all__ = ["GAMMA", "TIEBREAKER", "VIP", "Rig"]
+
+TIEBREAKER = "10.0.0.2"
 
 
 class Rig:
@@ -92,10 +94,10 @@ class Rig:
         return self._run(lambda e, now: e.on_local_stall(now))
 
     def tiebreaker_lost(self) -> list[Action]:
-        return self._run(lambda e, now: e.on_tiebreaker_lost(now))
+        return self._run(lambda e, now: e.on_tiebreaker_lost(TIEBREAKER, now))
 
     def tiebreaker_regained(self) -> list[Action]:
-        return self._run(lambda e, now: e.on_tiebreaker_regained(now))
+        return self._run(lambda e, now: e.on_tiebreaker_regained(TIEBREAKER, now))
 
     def tick(self, seconds: float) -> list[Action]:
         self.now += seconds

@@ -419,7 +419,7 @@ def isolated_node_gives_everything_up_without_a_word_to_the_peer() -> Rig:
     assert r.engine.isolated and r.engine.rsc_hold() == "local", "stopping: still claimed"
     changes = [a.event for a in r.finish() if isinstance(a, GroupChanged)]
     assert [(c.group, c.holder, c.reason) for c in changes] == [
-        (VIP, None, "isolated: peer and tiebreaker unreachable")
+        (VIP, None, "isolated: node2 and tiebreaker 10.0.0.2 unreachable")
     ]
     assert r.engine.rsc_hold() == "none" and r.engine.rscstatus() == "none"
     return r

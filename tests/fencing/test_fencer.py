@@ -143,6 +143,42 @@ def test_tiebreaker_without_a_device_only_gates(tmp_path: Path) -> None:
     assert host.reported == []
 
 
+def test_tiebreaker_without_a_device_waits_the_fence_delay_before_the_takeover() -> None:
+    """The isolated peer releases meanwhile; a peer that comes back cancels the wait."""
+    host = Host()
+
+    async def scenario() -> Fencer:
+        fencer = _fencer(host, None, tiebreaker="10.0.0.2", delay_s=30.0)
+        fencer.peer_dead("node2")
+        await _until(lambda: fencer.target("node2").state == FenceState.DELAYING)
+        assert host.delivered == []
+        fencer.peer_alive("node2")
+        await asyncio.sleep(0.05)
+        return fencer
+
+    fencer = asyncio.run(scenario())
+    assert host.delivered == [] and fencer.target("node2").state == FenceState.IDLE
+    assert host.states == ["delaying", "idle"]
+
+
+def test_tiebreaker_lost_during_the_takeover_delay_means_waiting_again() -> None:
+    host = Host()
+
+    async def scenario() -> None:
+        fencer = _fencer(host, None, tiebreaker="10.0.0.2", delay_s=0.1)
+        fencer.peer_dead("node2")
+        await _until(lambda: fencer.target("node2").state == FenceState.DELAYING)
+        host.reachable = False  # we may be the isolated side after all
+        await _until(lambda: fencer.target("node2").state == FenceState.WAITING)
+        assert host.delivered == []
+        host.reachable = True
+        await _until(lambda: host.delivered)
+
+    asyncio.run(scenario())
+    assert host.states == ["delaying", "waiting", "delaying", "idle"]
+    assert host.reported == []
+
+
 def test_without_device_or_tiebreaker_deaths_pass_through() -> None:
     fencer = _fencer(Host(), None)
     assert fencer.active is False
