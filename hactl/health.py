@@ -44,8 +44,8 @@ def problems(status: pb.ClusterStatus) -> list[Problem]:
                 found.append(Problem("link", name, "dead", f"link {name} is dead"))
     if status.fencing.isolated:
         text = (
-            f"node {status.local_node} is isolated: its peer and tiebreaker "
-            f"{status.fencing.tiebreaker} are unreachable, so it released its groups"
+            f"node {status.local_node} is isolated: it lost its peer and tiebreaker "
+            f"{status.fencing.tiebreaker} and released its groups"
         )
         found.append(Problem("node", status.local_node, "isolated", text))
     for group in status.groups:

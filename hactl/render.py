@@ -197,8 +197,8 @@ def fencing_text(fencing: pb.Fencing) -> list[str]:
     if fencing.isolated:
         since = _local_time(fencing.isolated_since)
         lines.append(
-            f"  ISOLATED{' since ' + since if since else ''}: peer and tiebreaker unreachable, "
-            "every group released here, none acquired"
+            f"  ISOLATED{' since ' + since if since else ''}: peer and tiebreaker lost; every "
+            "group released here, none acquired until the peer is heard or its death confirmed"
         )
     if fencing.HasField("watchdog"):
         state = "open" if fencing.watchdog_open else "not open"

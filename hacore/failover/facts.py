@@ -119,6 +119,10 @@ class Facts(RulesBase):
         self.peer.left = False
         return True
 
+    def tiebreaker(self, *, lost: bool) -> None:
+        """Record the runtime's word on the tiebreaker before its event is dispatched."""
+        self.tiebreaker_lost = lost
+
     def due_timers(self, now: float) -> list[Ctx]:
         """The events of the timers due at ``now`` (each is disarmed)."""
         t = self.timers

@@ -8,11 +8,14 @@ release (the runtime's fence delay). The runtime decides when the node is isolat
 owns the clock and the ping echoes); the engine decides what that means for the groups.
 
 The node leaves ISOLATED when the peer is heard again (``peer_heard``: it negotiates as
-at start-up, the peer most likely holds the groups now) or when the tiebreaker answers
-again while the peer is still silent (``tiebreaker_regained``: after a death already
-taken into account it takes everything back at once; while the runtime still withholds
-the peer's death it waits in STARTING for that death, which the runtime delivers after
-the fence delay or the reset).
+at start-up, the peer most likely holds the groups now), or when the tiebreaker answers
+again while the peer is still silent: after a death already taken into account
+(``tiebreaker_regained`` while alone) it takes everything back at once; while the
+runtime still withholds the peer's death it stays ISOLATED until that death arrives
+(``peer_dead`` with the tiebreaker back: the usual takeover), which the runtime delivers
+after the fence delay or the reset. Staying put meanwhile matters: the heartbeat link
+often comes back together with the tiebreaker, and the peer then most likely holds the
+groups; the negotiation must start only once the peer can hear it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ class IsolationRules(RulesBase):
     def isolated(self, ctx: Ctx) -> bool:
         """node state ISOLATED: peer and tiebreaker lost, everything given up here"""
         return self.node == NodeState.ISOLATED
+
+    @guard
+    def cut_off(self, ctx: Ctx) -> bool:
+        """the runtime's last word on the tiebreaker was that it is unreachable"""
+        return self.tiebreaker_lost
 
     @action
     def give_up_isolated(self, ctx: Ctx, arg: str) -> None:
@@ -74,9 +82,19 @@ class IsolationRules(RulesBase):
 
     @action
     def log_tiebreaker_regained(self, ctx: Ctx, arg: str) -> None:
-        """log that the node is no longer isolated (<arg>: why)"""
+        """log why the node is no longer isolated (<arg>: the tiebreaker answers, the peer
+        is heard) or what it still waits for (`pending`: the peer's death, withheld by
+        the runtime until its fence delay or reset is over)"""
+        peer = self.peer.name
+        if arg == "pending":
+            log.warning(
+                "isolation_pending",
+                msg=f"Tiebreaker {ctx.text} answers again: waiting for {peer} to be heard "
+                "or its death confirmed before acquiring anything",
+            )
+            return
         because = {
-            "tiebreaker": f"tiebreaker {ctx.text} answers again",
-            "peer": f"{self.peer.name} is heard again",
+            "tiebreaker": f"tiebreaker {ctx.text} answers again and {peer} is dead",
+            "peer": f"{peer} is heard again",
         }[arg]
         log.warning("isolation_over", reason=arg, msg=f"No longer isolated: {because}")

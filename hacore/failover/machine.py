@@ -90,10 +90,12 @@ class Failover:
     def on_tiebreaker_lost(self, tiebreaker: str, now: float) -> list[Action]:
         """The peer is dead (not reset by us, not shut down) and the ``tiebreaker`` ping
         node does not answer: this node may be the isolated one, so it gives all up."""
+        self._rules.tiebreaker(lost=True)
         return self._input(now, Ctx("tiebreaker_lost", text=tiebreaker))
 
     def on_tiebreaker_regained(self, tiebreaker: str, now: float) -> list[Action]:
         """The ``tiebreaker`` answers again while the peer is still silent."""
+        self._rules.tiebreaker(lost=False)
         return self._input(now, Ctx("tiebreaker_regained", text=tiebreaker))
 
     def on_group_result(

@@ -194,8 +194,9 @@ NODE = Table(
         "RSCRCVD": "a `resource` report seen; waiting for a stable peer or the 10 s breaker",
         "STABLE": "our share is acquired (or known to be held by the peer)",
         "SHUTDOWN": "graceful shutdown: releasing everything, then `shutdone`",
-        "ISOLATED": "peer and tiebreaker lost: everything released, nothing acquired "
-        "(hacore extension)",
+        "ISOLATED": "peer and tiebreaker lost: everything released, nothing acquired until "
+        "the peer is heard or its death is confirmed with the tiebreaker back (hacore "
+        "extension)",
     },
     _rows(
         # ---- comm-up
@@ -290,7 +291,7 @@ NODE = Table(
         ),
         # ---- the peer dies
         ("INIT SHUTDOWN", "peer_dead", None, [], None),
-        ("ISOLATED", "peer_dead", None, [], None),
+        ("ISOLATED", "peer_dead", "cut_off", [], None),
         ("*", "peer_dead", "peer_fenced", ["cancel_standby:peer_dead", "take_over_all"], "STABLE"),
         (
             "*",
@@ -354,20 +355,7 @@ NODE = Table(
             ["log_tiebreaker_regained:tiebreaker", "take_over_all"],
             "STABLE",
         ),
-        (
-            "ISOLATED",
-            "tiebreaker_regained",
-            "legacy",
-            ["log_tiebreaker_regained:tiebreaker", "request_our_groups"],
-            "STABLE",
-        ),
-        (
-            "ISOLATED",
-            "tiebreaker_regained",
-            None,
-            ["log_tiebreaker_regained:tiebreaker", "send_starting"],
-            "STARTING",
-        ),
+        ("ISOLATED", "tiebreaker_regained", None, ["log_tiebreaker_regained:pending"], None),
         ("*", "tiebreaker_regained", None, [], None),
         (
             "ISOLATED",

@@ -86,16 +86,15 @@ async def test_an_isolated_node_says_so_in_status_and_health(
     assert "  tiebreaker: 10.0.0.2 (unreachable, takeover after 15 s)\n" in text
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(since)))
     assert (
-        f"  ISOLATED since {stamp}: peer and tiebreaker unreachable, every group released "
-        "here, none acquired\n"
+        f"  ISOLATED since {stamp}: peer and tiebreaker lost; every group released here, none "
+        "acquired until the peer is heard or its death confirmed\n"
     ) in text
     fencing = json.loads((await hactl("status", "--json")).out)["fencing"]
     assert fencing["isolated"] is True and fencing["isolated_since"].startswith("20")
     result = await hactl("health")
     assert result.rc == Exit.UNHEALTHY
     assert (
-        "  node node1 is isolated: its peer and tiebreaker 10.0.0.2 are unreachable, so it "
-        "released its groups"
+        "  node node1 is isolated: it lost its peer and tiebreaker 10.0.0.2 and released its groups"
     ) in result.out.splitlines()
     problems = json.loads((await hactl("health", "--json")).out)["problems"]
     assert {"what": "node", "name": "node1", "problem": "isolated"}.items() <= problems[2].items()

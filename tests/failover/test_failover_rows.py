@@ -425,7 +425,7 @@ def isolated_node_gives_everything_up_without_a_word_to_the_peer() -> Rig:
     return r
 
 
-@row("node", "ISOLATED", "peer_dead")
+@row("node", "ISOLATED", "peer_dead", "cut_off")
 @row("node", "ISOLATED", "tiebreaker_regained", "alone")
 def isolated_node_takes_over_only_once_the_tiebreaker_answers() -> Rig:
     r = Rig().isolated_pair()
@@ -436,23 +436,13 @@ def isolated_node_takes_over_only_once_the_tiebreaker_answers() -> Rig:
     return r
 
 
-@row("node", "ISOLATED", "tiebreaker_regained", "legacy")
-def legacy_isolated_node_asks_for_its_groups_again() -> Rig:
-    r = Rig("legacy")
-    r.comm_up()
-    r.tiebreaker_lost()
-    assert r.node == "ISOLATED"
-    out = r.tiebreaker_regained()
-    assert sent(out) == [f"ip-request ipaddr={VIP}"] and r.node == "STABLE"
-    return r
-
-
 @row("node", "ISOLATED", "tiebreaker_regained")
-def tiebreaker_back_while_the_death_is_withheld_means_starting_over() -> Rig:
+def tiebreaker_back_while_the_death_is_withheld_waits_for_it() -> Rig:
     r = Rig().isolated_pair()
-    out = r.tiebreaker_regained()
-    assert sent(out) == ["starting"] and not acquired(out) and r.node == "STARTING"
-    assert acquired(r.dead()) == [VIP, GAMMA], "the runtime delivers the death after its delay"
+    assert quiet(r.tiebreaker_regained()) and r.node == "ISOLATED"
+    out = r.dead()  # the runtime delivers the death after its delay (or reset)
+    assert acquired(out) == [VIP, GAMMA] and r.node == "STABLE"
+    assert sent(out)[0] == "stonith node=node2 result=n_stnth"
     return r
 
 

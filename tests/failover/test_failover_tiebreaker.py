@@ -59,9 +59,20 @@ def test_operator_requests_and_failback_wait_while_isolated() -> None:
 
 def test_the_tiebreaker_may_come_and_go() -> None:
     r = Rig().isolated_pair()
-    assert sent(r.tiebreaker_regained()) == ["starting"]
+    assert sent(r.tiebreaker_regained()) == [] and r.node == "ISOLATED"
     out = r.tiebreaker_lost()
     assert released(out) == [] and r.node == "ISOLATED"
     r.dead()
-    assert r.engine.holder(VIP) is None, "isolated: the peer's death changes nothing yet"
+    assert r.engine.holder(VIP) is None, "cut off: the peer's death changes nothing yet"
     assert acquired(r.tiebreaker_regained()) == [VIP, GAMMA]
+
+
+def test_the_peer_heard_after_the_tiebreaker_came_back_negotiates_once_it_can_hear() -> None:
+    """Link and tiebreaker come back together: the isolated node must not have sent its
+    `starting` into the void before the peer can hear it."""
+    r = Rig().isolated_pair()
+    assert sent(r.tiebreaker_regained()) == []
+    out = r.alive()
+    assert sent(out) == ["starting"] and r.node == "STARTING"
+    out = r.resource("local", "1")  # the peer kept only its own group: the VIP is ours
+    assert acquired(out) == [VIP] and r.node == "STABLE"
