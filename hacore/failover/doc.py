@@ -62,8 +62,8 @@ when there are groups). `is_hacore(node)` says whether a node's status carries
 | `on_peer_restarted(node, now)` | the peer came back with a new generation |
 | `on_partition_healed(node, now)` | a peer we declared dead speaks again, same generation |
 | `on_local_stall(now)` | our own loop stalled longer than deadtime |
-| `on_tiebreaker_lost(tiebreaker, now)` | the peer is dead (not reset by us, not shut down) and the `tiebreaker` ping node does not answer |
-| `on_tiebreaker_regained(tiebreaker, now)` | the tiebreaker answers again while the peer is still silent |
+| `on_tiebreaker_lost(tiebreaker, now)` | peer dead (not reset by us, no `shutdone`), tiebreaker lost |
+| `on_tiebreaker_regained(tiebreaker, now)` | the tiebreaker answers, the peer is still silent |
 | `on_group_result(key, op, ok, now)` | an Acquire (`op="acquire"`) or Release finished |
 | `on_monitor_failure(key, now)` | a monitored resource of the group used up its restarts here |
 | `on_cleanup(key, now)` | `hactl cleanup`: the group no longer counts as failing here |
