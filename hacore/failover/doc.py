@@ -62,7 +62,7 @@ when there are groups). `is_hacore(node)` says whether a node's status carries
 | `on_peer_restarted(node, now)` | the peer came back with a new generation |
 | `on_partition_healed(node, now)` | a peer we declared dead speaks again, same generation |
 | `on_local_stall(now)` | our own loop stalled longer than deadtime |
-| `on_tiebreaker_lost(tiebreaker, now)` | peer dead (not reset by us, no `shutdone`), tiebreaker lost |
+| `on_tiebreaker_lost(tiebreaker, now)` | peer dead (not reset here, no `shutdone`), no tiebreaker |
 | `on_tiebreaker_regained(tiebreaker, now)` | the tiebreaker answers, the peer is still silent |
 | `on_group_result(key, op, ok, now)` | an Acquire (`op="acquire"`) or Release finished |
 | `on_monitor_failure(key, now)` | a monitored resource of the group used up its restarts here |
