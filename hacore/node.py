@@ -463,7 +463,11 @@ class Node:
         return not (self._stopping or self._self_fencing or self.failover.peer_left)
 
     def fence_delay_needed(self, node: str) -> bool:
-        """The side holding fewer groups gives way; on a tie, the later ``node`` line."""
+        """The side holding fewer groups gives way; on a tie, the later ``node`` line. A
+        node that gave everything up as the isolated side always does: its peer most
+        likely took the groups meanwhile, whatever its last report said."""
+        if self.failover.isolated:
+            return True
         holders = [self.failover.holder(key) for key in self.failover.groups()]
         mine = holders.count(self.config.local_node)
         theirs = holders.count(node)

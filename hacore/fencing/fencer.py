@@ -103,6 +103,7 @@ class Fencer:
         self.tiebreaker = tiebreaker
         self.targets: dict[str, FenceTarget] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._alive_again: set[str] = set()  # heard again while a reset was in flight
 
     @property
     def active(self) -> bool:
@@ -118,6 +119,7 @@ class Fencer:
     def peer_dead(self, node: str) -> bool:
         """Membership declared ``node`` dead: True when this layer withholds the death."""
         target = self.target(node)
+        self._alive_again.discard(node)
         if not self.active or node in self._tasks:
             return node in self._tasks
         if target.state == FenceState.FENCED:
@@ -146,7 +148,9 @@ class Fencer:
                 msg=f"{node} is alive again: fencing it is no longer needed",
             )
             self._set(target, FenceState.IDLE)
-        elif task is None and target.state != FenceState.IDLE:
+        elif task is not None:
+            self._alive_again.add(node)  # a reset in flight ends as it ends; no retry
+        elif target.state != FenceState.IDLE:
             self._set(target, FenceState.IDLE)  # it rejoined after being reset
 
     async def stop(self) -> None:
@@ -174,8 +178,8 @@ class Fencer:
             )
             self._set(target, FenceState.DELAYING)
             await asyncio.sleep(self.delay_s)
-        await self._reset_until_done(target)
-        self.host.deliver_death(node)
+        if await self._reset_until_done(target):
+            self.host.deliver_death(node)
 
     async def _wait_for_tiebreaker(self, target: FenceTarget) -> None:
         """Without the tiebreaker we may be the isolated side: neither fence nor take over
@@ -214,16 +218,17 @@ class Fencer:
                 return
             await self._wait_for_tiebreaker(target)
 
-    async def _reset_until_done(self, target: FenceTarget) -> None:
-        """Reset until it works. Each attempt uses the device configured now, so a
-        reload that repairs a wrong device line takes effect at the next retry."""
+    async def _reset_until_done(self, target: FenceTarget) -> bool:
+        """Reset until it works (True). Each attempt uses the device configured now, so a
+        reload that repairs a wrong device line takes effect at the next retry. False:
+        the node was heard again during a failed attempt, so it was not dead after all."""
         node = target.node
         backoff = FIRST_RETRY_S
         while True:
             device = self.device
             if device is None:  # STONITH removed by a reload: as if never configured
                 self._set(target, FenceState.IDLE)
-                return
+                return True
             target.next_attempt_wall = None
             self._set(target, FenceState.FENCING)
             target.attempts += 1
@@ -239,8 +244,17 @@ class Fencer:
             if result == FenceResult.OK:
                 log.info("stonith_ok", node=node, msg=f"node {node} now reset.")
                 self._set(target, FenceState.FENCED, result)
-                return
+                return True
             target.failures += 1
+            if node in self._alive_again:  # it came back during the attempt: not dead
+                self._alive_again.discard(node)
+                log.warning(
+                    "fence_cancelled",
+                    node=node,
+                    msg=f"{node} is alive again: fencing it is no longer needed",
+                )
+                self._set(target, FenceState.IDLE, result)
+                return False
             if result == FenceResult.BADHOST:
                 log.error(
                     "stonith_badhost",

@@ -114,6 +114,30 @@ def test_the_side_holding_less_waits_and_a_returning_peer_cancels(tmp_path: Path
     assert host.states == ["delaying", "idle"]
 
 
+def test_a_peer_back_during_a_failing_reset_is_not_fenced_again(tmp_path: Path) -> None:
+    """The reset in flight cannot be called back; its failure must not start the retries
+    that would one day reset a live node."""
+    host = Host()
+
+    async def scenario() -> tuple[Fencer, list[str]]:
+        async with Switch(tmp_path / "p.sock", "FAIL unplugged") as switch:
+            switch.go.clear()
+            fencer = _fencer(host, tmp_path / "p.sock")
+            fencer.peer_dead("node2")
+            await _until(lambda: switch.requests)
+            assert fencer.target("node2").state == FenceState.FENCING
+            fencer.peer_alive("node2")  # heard again while the switch thinks
+            switch.go.set()
+            await _until(lambda: fencer.target("node2").state == FenceState.IDLE)
+            await asyncio.sleep(1.5)  # past the first retry's back-off
+            return fencer, switch.requests
+
+    fencer, requests = asyncio.run(scenario())
+    assert requests == ["reset node2"]
+    assert host.delivered == [] and "retrying" not in host.states
+    assert fencer.target("node2").failures == 1
+
+
 def test_unreachable_tiebreaker_neither_fences_nor_delivers(tmp_path: Path) -> None:
     host = Host(tiebreaker=False)
 
