@@ -17,7 +17,7 @@ import pytest
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
-from tests.cluster_fencing.fencing_helpers import fenced_template, status
+from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
 
 pytestmark = pytest.mark.netns
 
@@ -43,15 +43,20 @@ def _peer_status(lab: Lab, observer: str, peer: str) -> str:
     return found
 
 
-def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serves(
-    lab_factory: LabFactory, tmp_path: Path
-) -> None:
-    config = fenced_template(tmp_path, f"fence_delay {FENCE_DELAY_S:g}", "tiebreaker 10.0.0.2")
+def _started(lab_factory: LabFactory, tmp_path: Path, *extra: str) -> Lab:
+    config = fenced_template(tmp_path, *extra, "tiebreaker 10.0.0.2")
     lab = lab_factory(config=config, timing=FAST_TIMING)
     lab.start()
     lab.wait_serving("node1", timeout=15)
     for node in ("node1", "node2"):
         _wait(lambda n=node: _fencing(lab, n)["tiebreaker_reachable"], 5, f"{node}'s tiebreaker")
+    return lab
+
+
+def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serves(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    lab = _started(lab_factory, tmp_path, f"fence_delay {FENCE_DELAY_S:g}")
     sampler = lab.sample_vip(0.02)
     prober = lab.watch(0.01)
 
@@ -103,3 +108,39 @@ def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serv
     assert lab.vip_holders() == {"node1"}
     assert all(len(holders) <= 1 for _, holders in sampler.changes), sampler.changes
     assert "No longer isolated: node2 is heard again" in lab.log("node1")
+
+
+def test_with_a_failing_fence_device_the_isolated_holder_releases_and_nobody_takes_over(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """With STONITH node2 takes over only after resetting node1; while the device fails
+    nobody serves, and the isolated node1 has let go all the same. When node1 reaches the
+    tiebreaker again before node2, it gives way in the fence race (it holds nothing, node2
+    most likely everything), so the heartbeat link that follows is heard first."""
+    lab = _started(lab_factory, tmp_path, STONITH, "fence_delay 2")
+    assert lab.power is not None
+    lab.power.failing = True
+    sampler = lab.sample_vip(0.02)
+    lab.cut_link("node1", "eth1")
+    lab.cut_link("node1", "eth0")
+    _wait(lambda: _fencing(lab, "node1")["isolated"], 10, "node1 to say it is isolated")
+    _wait(lambda: not lab.vip_holders(), 10, "node1 to release the VIP")
+    _wait(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
+    assert "Giving up all HA resources." in lab.log("node1")
+
+    lab.restore_link("node1", "eth0")
+    gives_way = "Delaying STONITH of node2 by 2 s"
+    _wait(lambda: gives_way in lab.log("node1"), 5, "node1 to give way in the fence race")
+    lab.restore_link("node1", "eth1")
+    lab.wait_serving("node1", timeout=20)
+    resets = len(lab.power.resets)
+    time.sleep(3.0)  # past node2's retry back-off and node1's fence delay
+    lab.check_daemons()
+    sampler.stop()
+    assert len(lab.power.resets) == resets, "the returned peer is not reset again"
+    assert {r.node for r in lab.power.resets} == {"node1"}, "node1 never shot node2"
+    assert lab.power.fenced() == []
+    assert all("node2" not in holders for _, holders in sampler.changes), sampler.changes
+    assert lab.vip_holders() == {"node1"}
+    for observer, peer in (("node1", "node2"), ("node2", "node1")):
+        assert fence_target(lab, observer, peer)["state"] == "idle"
