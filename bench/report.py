@@ -82,8 +82,12 @@ PROCEDURES = {
         "`Late heartbeat` warnings, and the time two nodes held the VIP. Lines about the ping "
         "node 10.0.0.2 are not counted: Heartbeat pings it once a second whatever the "
         "keepalive, so at deadtime 500 ms it declares it dead now and then (the raw data keeps "
-        "them as ping_node_deaths). Heartbeat runs with SCHED_RR real-time priority by default "
-        "(see the idle section's scheduling column); hacore and keepalived do not."
+        "them as ping_node_deaths). Two cases: every daemon with `realtime on` in ha.cf "
+        "(Heartbeat's default, which hacore follows: SCHED_RR at rtprio 1 and locked memory; "
+        "keepalived has no such line and runs as it always does), and hacore alone with "
+        "`realtime off` (normal scheduling, as the lab runs it in the other benchmarks), to "
+        "show what the real-time priority buys. The scheduling policy each daemon's processes "
+        "actually ran with is listed below the table."
     ),
 }
 
@@ -366,9 +370,10 @@ def _extra_false(results: Results) -> list[str]:
     for case in results.cases("false_failovers"):
         for daemon in results.daemons:
             for detail in results.details("false_failovers", case, daemon):
+                policies = ", ".join(detail.get("scheduling", [])) or "unknown"
                 lines.append(
-                    f"- {DISPLAY[daemon]}: {detail.get('burners')} burners for "
-                    f"{detail.get('window_s')} s; VIP holders at the end: "
+                    f"- [{case}] {DISPLAY[daemon]} ({policies}): {detail.get('burners')} "
+                    f"burners for {detail.get('window_s')} s; VIP holders at the end: "
                     f"{', '.join(detail.get('final_holders', [])) or 'none'}."
                 )
     return [*lines, ""] if lines else []

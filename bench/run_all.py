@@ -27,7 +27,7 @@ from types import FrameType
 
 from bench import machine
 from bench.common import Run, Trial
-from bench.false_failovers import false_failovers
+from bench.false_failovers import false_failovers, realtime_case
 from bench.idle import idle
 from bench.lifecycle import failover_slow, lifecycle
 from bench.metrics import DAEMONS
@@ -75,7 +75,9 @@ def run_bench(run: Run, bench: str) -> None:
                 partial(scaling, nodes=nodes, plan=plan, collapses=collapses),
             )
     elif bench == "false_failovers":
-        _interleaved(run, bench, "deadtime 500 ms", 1, lambda t: false_failovers(t, plan))
+        for realtime in (True, False):  # off: hacore only (the others are n/a)
+            body = partial(false_failovers, plan=plan, realtime=realtime)
+            _interleaved(run, bench, realtime_case(realtime), 1, body)
     else:
         raise ValueError(f"unknown benchmark {bench!r}")
 

@@ -256,6 +256,12 @@ class Metrics:
             "1 when the tiebreaker answered at the last check, 0 when not.",
             registry=r,
         )
+        self._isolated = Gauge(
+            "hacore_isolated",
+            "1 while this node is the isolated side (peer and tiebreaker lost): it has "
+            "given up its resource groups and acquires none.",
+            registry=r,
+        )
         self._realtime = Gauge(
             "hacore_realtime", "1 when the daemon runs with SCHED_RR (ha.cf realtime).", registry=r
         )
@@ -375,6 +381,9 @@ class Metrics:
 
     def tiebreaker(self, reachable: bool) -> None:
         self._tiebreaker.set(1 if reachable else 0)
+
+    def isolated(self, isolated: bool) -> None:
+        self._isolated.set(1 if isolated else 0)
 
     def realtime(self, on: bool) -> None:
         self._realtime.set(1 if on else 0)

@@ -45,6 +45,7 @@ from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.fencing import Fencer, FenceTarget, resolve_device
 from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
 from hacore.fencing.realtime import make_realtime
+from hacore.fencing.tiebreaker import Edge, Isolation
 from hacore.fencing.watchdog import Watchdog
 from hacore.generation import load_or_create_uuid, next_generation
 from hacore.membership import Membership, MembershipConfig
@@ -175,6 +176,7 @@ class Node:
             poll_s=self._tick_period(),
             tiebreaker=tiebreaker,
         )
+        self.isolation = Isolation(tiebreaker)
         self.metrics.fencing_configured(device.device_id() if device else None)
         if hacf.watchdog is not None:
             self.watchdog = Watchdog(hacf.watchdog, hacf.deadtime_ms)
@@ -350,6 +352,7 @@ class Node:
             now = self.now()
             self._apply_membership(self.membership.tick(now))
             self.apply_failover(self.failover.on_tick(now))
+            self._watch_tiebreaker(now)
             self.notifier.watchdog()
 
     # ---- wire -----------------------------------------------------------------------
@@ -460,7 +463,11 @@ class Node:
         return not (self._stopping or self._self_fencing or self.failover.peer_left)
 
     def fence_delay_needed(self, node: str) -> bool:
-        """The side holding fewer groups gives way; on a tie, the later ``node`` line."""
+        """The side holding fewer groups gives way; on a tie, the later ``node`` line. A
+        node that gave everything up as the isolated side always does: its peer most
+        likely took the groups meanwhile, whatever its last report said."""
+        if self.failover.isolated:
+            return True
         holders = [self.failover.holder(key) for key in self.failover.groups()]
         mine = holders.count(self.config.local_node)
         theirs = holders.count(node)
@@ -481,6 +488,24 @@ class Node:
         reachable = self.now() - heard <= window
         self.metrics.tiebreaker(reachable)
         return reachable
+
+    def _watch_tiebreaker(self, now: float) -> None:
+        """The isolated side gives its groups up (hacore.fencing.tiebreaker says when)."""
+        name = self.isolation.tiebreaker
+        if name is None:
+            return
+        peer = next(n for n in self.config.hacf.nodes if self._is_peer(n))
+        gone = (
+            self.membership.status(peer) == NodeStatus.DEAD
+            and not self.fencer.reported(peer)
+            and not self.failover.peer_left
+        )
+        edge = self.isolation.update(gone, self.tiebreaker_reachable())
+        if edge == Edge.LOST:
+            self.apply_failover(self.failover.on_tiebreaker_lost(name, now))
+        elif edge == Edge.REGAINED:
+            self.apply_failover(self.failover.on_tiebreaker_regained(name, now))
+        self.metrics.isolated(self.failover.isolated)
 
     def report_stonith(self, node: str, result: FenceResult) -> None:
         self._send(Message(("t", "stonith"), ("node", node), ("result", result.value)))

@@ -5,8 +5,9 @@ rules watch: a dead node or unreachable ping node, a dead link to a node that is
 otherwise alive (redundancy lost; a dead node's links are not repeated), a group
 whose stop failed here, a group nobody holds (the service is down), a group whose
 monitoring gave up on a node (that node will not run it again until ``hactl cleanup``
-there, so the group has lost its standby). A node still starting (``init``/``up``) or a
-group moving (``starting``/``stopping``) is not one.
+there, so the group has lost its standby), this node being the isolated side of a
+two-node cluster (its peer and the tiebreaker lost: it released its groups). A node
+still starting (``init``/``up``) or a group moving (``starting``/``stopping``) is not one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hactl.render import JsonObject
 class Problem:
     what: str  # node, link, group
     name: str  # the node, NODE:LINK, or the group's key
-    problem: str  # dead, unreachable, failed, not held, given up
+    problem: str  # dead, unreachable, isolated, failed, not held, given up
     text: str
 
 
@@ -42,6 +43,12 @@ def problems(status: pb.ClusterStatus) -> list[Problem]:
             if link.status == pb.LINK_STATUS_DEAD:
                 name = f"{node.name}:{link.name}"
                 found.append(Problem("link", name, "dead", f"link {name} is dead"))
+    if status.fencing.isolated:
+        text = (
+            f"node {status.local_node} is isolated: it lost its peer and tiebreaker "
+            f"{status.fencing.tiebreaker} and released its groups"
+        )
+        found.append(Problem("node", status.local_node, "isolated", text))
     for group in status.groups:
         if group.state == pb.GROUP_STATE_FAILED:
             text = (

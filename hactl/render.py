@@ -166,6 +166,8 @@ def fencing_json(fencing: pb.Fencing) -> JsonObject:
         ],
         "tiebreaker": _optional(fencing, "tiebreaker"),
         "tiebreaker_reachable": _optional(fencing, "tiebreaker_reachable"),
+        "isolated": fencing.isolated,
+        "isolated_since": _iso(fencing.isolated_since),
         "watchdog": _optional(fencing, "watchdog"),
         "watchdog_open": fencing.watchdog_open,
         "watchdog_feeds": fencing.watchdog_feeds,
@@ -190,7 +192,14 @@ def fencing_text(fencing: pb.Fencing) -> list[str]:
         )
     if fencing.HasField("tiebreaker"):
         reach = "reachable" if fencing.tiebreaker_reachable else "unreachable"
-        lines.append(f"  tiebreaker: {fencing.tiebreaker} ({reach})")
+        wait = "" if device else f", takeover after {fencing.delay_seconds:g} s"
+        lines.append(f"  tiebreaker: {fencing.tiebreaker} ({reach}{wait})")
+    if fencing.isolated:
+        since = _local_time(fencing.isolated_since)
+        lines.append(
+            f"  ISOLATED{' since ' + since if since else ''}: peer and tiebreaker lost; every "
+            "group released here, none acquired until the peer is heard or its death confirmed"
+        )
     if fencing.HasField("watchdog"):
         state = "open" if fencing.watchdog_open else "not open"
         lines.append(f"  watchdog: {fencing.watchdog} ({state}, fed {fencing.watchdog_feeds}x)")

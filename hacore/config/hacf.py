@@ -39,9 +39,11 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "metrics_tls_ca": "PEM CA bundle: scrapers must present a client certificate it signed",
     "log_format": "text (default, Heartbeat-like lines) or json (one object per line)",
     "fence_delay": "How long a node holding fewer groups than its dead peer waits before "
-    "fencing it, so that in a fence race the holder wins (default 15 s with STONITH; 0: off)",
+    "fencing it, so that in a fence race the holder wins (default 15 s with STONITH; 0: off); "
+    "with a tiebreaker but no STONITH, how long a node waits before taking over",
     "tiebreaker": "A ping or ping_group node: when the peer dies, only a node that still "
-    "reaches it fences and takes over (two-node clusters; off by default)",
+    "reaches it fences and takes over, one that does not releases its groups (two-node "
+    "clusters; off by default)",
     "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
     "/var/lib/heartbeat/fifo, Heartbeat's)",
     "monitor": "RESOURCE [interval=T] [timeout=T] [restarts=N] [window=T]: check a resource "

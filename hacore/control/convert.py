@@ -158,7 +158,10 @@ def fencing_to_pb(view: FencingView) -> pb.Fencing:
         watchdog_open=view.watchdog_open,
         watchdog_feeds=view.watchdog_feeds,
         realtime=view.realtime,
+        isolated=view.isolated,
     )
+    if view.isolated_since_wall is not None:
+        message.isolated_since.CopyFrom(timestamp(view.isolated_since_wall))
     for name, value in (
         ("device", view.device),
         ("tiebreaker", view.tiebreaker),

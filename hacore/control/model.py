@@ -159,6 +159,8 @@ class FencingView:
     targets: tuple[FenceTargetView, ...] = ()
     tiebreaker: str | None = None
     tiebreaker_reachable: bool | None = None
+    isolated: bool = False  # peer and tiebreaker lost: every group given up here
+    isolated_since_wall: float | None = None
     watchdog: str | None = None
     watchdog_open: bool = False
     watchdog_feeds: int = 0

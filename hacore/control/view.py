@@ -96,10 +96,12 @@ def _fencing_view(node: Node) -> FencingView:
     )
     return FencingView(
         device=fencer.device.device_id() if fencer.device else None,
-        delay_s=fencer.delay_s if fencer.device else 0.0,
+        delay_s=fencer.delay_s if fencer.device or fencer.tiebreaker else 0.0,
         targets=targets,
         tiebreaker=fencer.tiebreaker,
         tiebreaker_reachable=node.tiebreaker_reachable() if fencer.tiebreaker else None,
+        isolated=node.failover.isolated,
+        isolated_since_wall=node.isolation.since_wall if node.failover.isolated else None,
         watchdog=str(watchdog.path) if watchdog else None,
         watchdog_open=watchdog.is_open if watchdog else False,
         watchdog_feeds=watchdog.feeds if watchdog else 0,

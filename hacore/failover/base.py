@@ -106,6 +106,7 @@ class RulesBase:
         self.offer_hold = Hold.NONE
         self.shutdown_pending = False
         self.initial_done = False
+        self.tiebreaker_lost = False  # the runtime's last word on the tiebreaker
         # Heartbeat's i_hold_resources bits for a category without any group here: it
         # still reports who "has" the empty set (see heartbeat_hold).
         self.empty_hold = Hold.NONE

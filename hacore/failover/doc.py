@@ -62,6 +62,8 @@ when there are groups). `is_hacore(node)` says whether a node's status carries
 | `on_peer_restarted(node, now)` | the peer came back with a new generation |
 | `on_partition_healed(node, now)` | a peer we declared dead speaks again, same generation |
 | `on_local_stall(now)` | our own loop stalled longer than deadtime |
+| `on_tiebreaker_lost(tiebreaker, now)` | peer dead (not reset here, no `shutdone`), no tiebreaker |
+| `on_tiebreaker_regained(tiebreaker, now)` | the tiebreaker answers, the peer is still silent |
 | `on_group_result(key, op, ok, now)` | an Acquire (`op="acquire"`) or Release finished |
 | `on_monitor_failure(key, now)` | a monitored resource of the group used up its restarts here |
 | `on_cleanup(key, now)` | `hactl cleanup`: the group no longer counts as failing here |
@@ -82,7 +84,7 @@ state on that holder), `local_state(key)`, `rsc_hold()` (our holdings as Heartbe
 `rscstatus()` (`cl_status rscstatus`: `transition` while anything moves; a set without
 groups counts as held as Heartbeat's bits say, e.g. `local` on a node without haresources
 lines once it has started), `failed_on(key)` (the nodes where the group's monitoring gave
-up), `stable`,
+up), `stable`, `isolated` (ISOLATED: everything given up for the tiebreaker),
 `busy()` (an Acquire or Release in flight) and, for tests and debugging, `node` and
 `standby` (the two tables' states) and `peer_stable`. The engine has no other public
 state: what the rules know belongs to the rules object (`hacore.failover.rules.Rules`).
@@ -285,6 +287,33 @@ local resources!`): after the peer restarted while holding them, or after a shut
 ours was aborted. Two exceptions: groups that just failed to start here, and groups we
 gave away by standby (the operator wanted them off this node; a peer that cannot start
 them does not offer them back).
+
+### The isolated node (ha.cf `tiebreaker`, hacore extension)
+
+With a `tiebreaker` ping node in a two-node cluster, the daemon calls
+`on_tiebreaker_lost` when the peer is dead (membership says so; not a peer we reset
+ourselves, not one that sent `shutdone`) and the tiebreaker has not answered lately. Such
+a node cannot tell a dead peer from its own isolation, so it assumes the worse: it cancels
+any standby, logs CRIT `… this node is isolated …` and `Giving up all HA resources.`,
+releases every group without a hand-over (FAILED ones are tried again) and enters
+ISOLATED; `All HA resources relinquished.` follows. It sends nothing: nobody can hear it.
+The daemon withholds the peer's death from the engine while the tiebreaker is lost, and,
+without STONITH, for the fence delay after: the side that reaches the tiebreaker takes
+over only once the isolated side has had time to release.
+
+While ISOLATED nothing is acquired: a delivered `peer_dead` is only noted while the
+tiebreaker is still lost, timers acquire nothing, standby and takeover requests are
+refused (`This node is isolated …`), `rscstatus` reads `none`. It ends when:
+
+* **the peer is heard again** (`peer_heard`, a live status in place of `peer_returned`):
+  the node sends `starting` and negotiates as at start-up (legacy: `ip-request`s); the
+  peer most likely runs the groups now, and auto-failback brings ours back as usual;
+* **the tiebreaker answers while the peer stays silent** (`on_tiebreaker_regained`): if
+  the peer's death had already been delivered the node takes every group at once (as
+  after the death); otherwise it stays ISOLATED until the daemon delivers the death
+  (after the fence delay or the reset: the ordinary takeover) or the peer is heard. Not
+  sending `starting` before the peer can hear it matters: the heartbeat link often comes
+  back just after the tiebreaker.
 
 ### Restarts
 

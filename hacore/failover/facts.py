@@ -96,6 +96,11 @@ class Facts(RulesBase):
                 # Already past comm-up without us: it ran alone and may hold anything.
                 returned = (Ctx("peer_returned"),)
         self.peer.heard = True
+        if self.node == NodeState.ISOLATED:
+            # Whether or not its death reached us (the runtime withholds it while the
+            # tiebreaker is lost), a peer we hear is no longer a reason to stay isolated.
+            self.peer.stable = False
+            return (Ctx("peer_heard"),)
         return returned
 
     def peer_restarted(self, node: str) -> bool:
@@ -113,6 +118,10 @@ class Facts(RulesBase):
         self.peer.alive = True
         self.peer.left = False
         return True
+
+    def tiebreaker(self, *, lost: bool) -> None:
+        """Record the runtime's word on the tiebreaker before its event is dispatched."""
+        self.tiebreaker_lost = lost
 
     def due_timers(self, now: float) -> list[Ctx]:
         """The events of the timers due at ``now`` (each is disarmed)."""

@@ -87,6 +87,17 @@ class Failover:
     def on_local_stall(self, now: float) -> list[Action]:
         return self._input(now, Ctx("local_stall"))
 
+    def on_tiebreaker_lost(self, tiebreaker: str, now: float) -> list[Action]:
+        """The peer is dead (not reset by us, not shut down) and the ``tiebreaker`` ping
+        node does not answer: this node may be the isolated one, so it gives all up."""
+        self._rules.tiebreaker(lost=True)
+        return self._input(now, Ctx("tiebreaker_lost", text=tiebreaker))
+
+    def on_tiebreaker_regained(self, tiebreaker: str, now: float) -> list[Action]:
+        """The ``tiebreaker`` answers again while the peer is still silent."""
+        self._rules.tiebreaker(lost=False)
+        return self._input(now, Ctx("tiebreaker_regained", text=tiebreaker))
+
     def on_group_result(
         self, key: str, op: Literal["acquire", "release"], ok: bool, now: float
     ) -> list[Action]:
@@ -168,11 +179,13 @@ class Failover:
 
         Legacy mode tracks no holdings, so Heartbeat prints ``none`` there. A category
         without groups counts as held as Heartbeat's bits say (``local`` on a node whose
-        own haresources lines are empty, once it has "acquired" them).
+        own haresources lines are empty, once it has "acquired" them). An isolated node
+        that has released everything is settled too: it holds ``none`` until it rejoins.
         """
         if self._rules.is_legacy:
             return "transition" if self.busy() else "none"
-        return self._rules.heartbeat_hold().word if self.stable else "transition"
+        settled = self.stable or (self.isolated and not self.busy())
+        return self._rules.heartbeat_hold().word if settled else "transition"
 
     def busy(self) -> bool:
         """An Acquire or Release is in flight."""
@@ -192,6 +205,11 @@ class Failover:
     def peer_stable(self) -> bool:
         """Heartbeat's other_is_stable."""
         return self._rules.peer.stable
+
+    @property
+    def isolated(self) -> bool:
+        """Peer and tiebreaker lost: everything given up here, nothing acquired."""
+        return self._rules.node == NodeState.ISOLATED
 
     @property
     def peer_left(self) -> bool:

@@ -29,6 +29,7 @@ class NodeState(enum.StrEnum):
     RSCRCVD = "RSCRCVD"
     STABLE = "STABLE"
     SHUTDOWN = "SHUTDOWN"
+    ISOLATED = "ISOLATED"  # hacore extension: peer and tiebreaker lost, everything released
 
 
 class StandbyState(enum.StrEnum):
@@ -55,7 +56,7 @@ class Ctx:
     failed: tuple[str, ...] = ()  # keys a job could not bring to its target
     became_stable: bool = False  # this report turned the peer stable
     word: str = ""  # raw word from a message (hb_takeover rsc_hold, ip-request-resp weown)
-    text: str = ""  # why (a cancelled standby)
+    text: str = ""  # why (a cancelled standby); the tiebreaker's name (tiebreaker events)
     peer_cleaned: bool = False  # this report no longer lists groups the peer had failed
     fenced: bool = False  # the dead peer was reset by STONITH before its death reached us
 

@@ -256,6 +256,7 @@ class NodeRules(RulesBase):
         reason = {
             "peer_dead": f"takeover: {peer} dead",
             "peer_shutdone": f"takeover: {peer} shut down",
+            "tiebreaker_regained": f"takeover: tiebreaker reachable again, {peer} dead",
         }.get(ctx.event, "start-up alone")
         self.want(keys, True, reason)
         for key in keys:

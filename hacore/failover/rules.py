@@ -14,6 +14,7 @@ from typing import cast
 from hacore.failover.base import RuleKind, rule_kind
 from hacore.failover.facts import Facts
 from hacore.failover.group_rules import GroupRules
+from hacore.failover.isolation_rules import IsolationRules
 from hacore.failover.model import Ctx
 from hacore.failover.monitor_rules import MonitorRules
 from hacore.failover.node_rules import NodeRules
@@ -21,7 +22,9 @@ from hacore.failover.recovery_rules import RecoveryRules
 from hacore.failover.standby_rules import StandbyRules
 
 
-class Rules(NodeRules, StandbyRules, RecoveryRules, MonitorRules, GroupRules, Facts):
+class Rules(
+    NodeRules, StandbyRules, RecoveryRules, MonitorRules, IsolationRules, GroupRules, Facts
+):
     """Every guard and action of the tables, and the knowledge they share."""
 
 

@@ -30,6 +30,7 @@ class StandbyRules(RulesBase):
             "legacy": "Standby mode only implemented when nice_failback on",
             "shutdown": "standby message ignored during shutdown",
             "alone": "No live peer to take over the resources; standby refused.",
+            "isolated": "This node is isolated (peer and tiebreaker unreachable); standby refused.",
             "in_progress": f"Standby in progress- new request from {sender} ignored "
             f"[{self.standby_seconds_left()} seconds left]",
             "peer_in_flux": f"standby message [me] from {sender} ignored.  Other side is in flux.",

@@ -128,6 +128,21 @@ EVENTS: dict[str, tuple[str, str]] = {
         "during a cut, so it may hold anything",
     ),
     "local_stall": ("node", "our own loop stalled longer than deadtime"),
+    "tiebreaker_lost": (
+        "node",
+        "the runtime finds the peer dead (not reset by us, not shut down) and the tiebreaker "
+        "unreachable (`on_tiebreaker_lost`; ha.cf `tiebreaker`, hacore extension)",
+    ),
+    "isolated_released": ("node", "the release of every group on isolation finished"),
+    "tiebreaker_regained": (
+        "node",
+        "the tiebreaker answers again while the peer is still silent (`on_tiebreaker_regained`)",
+    ),
+    "peer_heard": (
+        "node",
+        "a live status of the peer while ISOLATED (in place of `peer_returned`): it is "
+        "reachable again",
+    ),
     "conflict_released": ("node", "groups we lost to the split-brain rule are released"),
     "group_failed_to_start": ("node", "a group failed to start here and is stopped again"),
     "offer_timer": ("node", "time to offer the groups that failed here to the peer"),
@@ -179,6 +194,9 @@ NODE = Table(
         "RSCRCVD": "a `resource` report seen; waiting for a stable peer or the 10 s breaker",
         "STABLE": "our share is acquired (or known to be held by the peer)",
         "SHUTDOWN": "graceful shutdown: releasing everything, then `shutdone`",
+        "ISOLATED": "peer and tiebreaker lost: everything released, nothing acquired until "
+        "the peer is heard or its death is confirmed with the tiebreaker back (hacore "
+        "extension)",
     },
     _rows(
         # ---- comm-up
@@ -273,6 +291,7 @@ NODE = Table(
         ),
         # ---- the peer dies
         ("INIT SHUTDOWN", "peer_dead", None, [], None),
+        ("ISOLATED", "peer_dead", "cut_off", [], None),
         ("*", "peer_dead", "peer_fenced", ["cancel_standby:peer_dead", "take_over_all"], "STABLE"),
         (
             "*",
@@ -319,6 +338,39 @@ NODE = Table(
         ("*", "local_stall", "legacy", ["legacy_resolve"], None),
         ("*", "local_stall", None, ["cancel_standby:stall", "report_holdings_after_stall"], None),
         ("*", "conflict_released", None, ["send_held"], None),
+        # ---- the tiebreaker (hacore extension): cut off from the peer and the tiebreaker
+        ("INIT SHUTDOWN ISOLATED", "tiebreaker_lost", None, [], None),
+        (
+            "*",
+            "tiebreaker_lost",
+            None,
+            ["cancel_standby:isolated", "give_up_isolated"],
+            "ISOLATED",
+        ),
+        ("*", "isolated_released", None, ["report_isolated_release"], None),
+        (
+            "ISOLATED",
+            "tiebreaker_regained",
+            "alone",
+            ["log_tiebreaker_regained:tiebreaker", "take_over_all"],
+            "STABLE",
+        ),
+        ("ISOLATED", "tiebreaker_regained", None, ["log_tiebreaker_regained:pending"], None),
+        ("*", "tiebreaker_regained", None, [], None),
+        (
+            "ISOLATED",
+            "peer_heard",
+            "legacy",
+            ["log_tiebreaker_regained:peer", "request_our_groups"],
+            "STABLE",
+        ),
+        (
+            "ISOLATED",
+            "peer_heard",
+            None,
+            ["log_tiebreaker_regained:peer", "send_starting"],
+            "STARTING",
+        ),
         # ---- a group would not start here
         ("*", "group_failed_to_start", "legacy", ["keep_failed_group_down:legacy"], None),
         ("*", "group_failed_to_start", "alone", ["keep_failed_group_down:alone"], None),
@@ -379,6 +431,7 @@ STANDBY = Table(
     _rows(
         ("*", "standby_request", "legacy", ["refuse_standby:legacy"], None),
         ("*", "standby_request", "shutting_down", ["refuse_standby:shutdown"], None),
+        ("*", "standby_request", "isolated", ["refuse_standby:isolated"], None),
         ("*", "standby_request", "alone", ["refuse_standby:alone"], None),
         (_BUSY_STANDBY, "standby_request", None, ["refuse_standby:in_progress"], None),
         ("NOT", "standby_request", "!peer_stable", ["refuse_standby:peer_in_flux"], None),
@@ -386,6 +439,7 @@ STANDBY = Table(
         ("NOT", "standby_request", None, ["send_me"], "ME"),
         ("*", "takeover_request", "legacy", ["refuse_takeover:legacy"], None),
         ("*", "takeover_request", "shutting_down", ["refuse_takeover:shutdown"], None),
+        ("*", "takeover_request", "isolated", ["refuse_takeover:isolated"], None),
         ("*", "takeover_request", "alone", ["refuse_takeover:alone"], None),
         (_BUSY_STANDBY, "takeover_request", None, ["refuse_takeover:in_progress"], None),
         ("NOT", "takeover_request", "!peer_stable", ["refuse_takeover:peer_in_flux"], None),

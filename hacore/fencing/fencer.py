@@ -16,7 +16,9 @@ Two additions keep a two-node cluster from shooting the wrong node:
   devices. A peer that comes back during the delay was not dead: nothing happens.
 * tiebreaker (optional): a ping node both sides should reach. A node that cannot reach
   it when its peer dies is the isolated one: it neither fences nor takes over, and waits
-  until it reaches the tiebreaker again or the peer returns.
+  until it reaches the tiebreaker again or the peer returns (meanwhile the node releases
+  its groups: hacore.fencing.tiebreaker). Without a device the fence delay becomes the
+  wait before a takeover, so that an isolated peer has released what it held.
 
 Every death this layer handles is withheld from the engine until ``deliver`` is called;
 the caller (the node) owns the engine.
@@ -101,6 +103,7 @@ class Fencer:
         self.tiebreaker = tiebreaker
         self.targets: dict[str, FenceTarget] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._alive_again: set[str] = set()  # heard again while a reset was in flight
 
     @property
     def active(self) -> bool:
@@ -116,6 +119,7 @@ class Fencer:
     def peer_dead(self, node: str) -> bool:
         """Membership declared ``node`` dead: True when this layer withholds the death."""
         target = self.target(node)
+        self._alive_again.discard(node)
         if not self.active or node in self._tasks:
             return node in self._tasks
         if target.state == FenceState.FENCED:
@@ -144,7 +148,9 @@ class Fencer:
                 msg=f"{node} is alive again: fencing it is no longer needed",
             )
             self._set(target, FenceState.IDLE)
-        elif task is None and target.state != FenceState.IDLE:
+        elif task is not None:
+            self._alive_again.add(node)  # a reset in flight ends as it ends; no retry
+        elif target.state != FenceState.IDLE:
             self._set(target, FenceState.IDLE)  # it rejoined after being reset
 
     async def stop(self) -> None:
@@ -157,18 +163,9 @@ class Fencer:
 
     async def _handle(self, target: FenceTarget) -> None:
         node = target.node
-        if self.tiebreaker is not None and not self.host.tiebreaker_reachable():
-            log.warning(
-                "tiebreaker_lost",
-                node=node,
-                msg=f"{node} looks dead but tiebreaker {self.tiebreaker} is unreachable: "
-                "not fencing, not taking over (we may be the isolated node)",
-            )
-            self._set(target, FenceState.WAITING)
-            while not self.host.tiebreaker_reachable():
-                await asyncio.sleep(self.poll_s)
-            log.info("tiebreaker_reached", msg=f"tiebreaker {self.tiebreaker} reachable again")
+        await self._wait_for_tiebreaker(target)
         if self.device is None:
+            await self._release_wait(target)
             self._set(target, FenceState.IDLE)
             self.host.deliver_death(node)
             return
@@ -181,19 +178,57 @@ class Fencer:
             )
             self._set(target, FenceState.DELAYING)
             await asyncio.sleep(self.delay_s)
-        await self._reset_until_done(target)
-        self.host.deliver_death(node)
+        if await self._reset_until_done(target):
+            self.host.deliver_death(node)
 
-    async def _reset_until_done(self, target: FenceTarget) -> None:
-        """Reset until it works. Each attempt uses the device configured now, so a
-        reload that repairs a wrong device line takes effect at the next retry."""
+    async def _wait_for_tiebreaker(self, target: FenceTarget) -> None:
+        """Without the tiebreaker we may be the isolated side: neither fence nor take over
+        (the node also gives its groups up meanwhile, see hacore.fencing.tiebreaker)."""
+        if self.tiebreaker is None or self.host.tiebreaker_reachable():
+            return
+        log.warning(
+            "tiebreaker_lost",
+            node=target.node,
+            msg=f"{target.node} looks dead but tiebreaker {self.tiebreaker} is unreachable: "
+            "not fencing, not taking over (we may be the isolated node)",
+        )
+        self._set(target, FenceState.WAITING)
+        while not self.host.tiebreaker_reachable():
+            await asyncio.sleep(self.poll_s)
+        log.info("tiebreaker_reached", msg=f"tiebreaker {self.tiebreaker} reachable again")
+
+    async def _release_wait(self, target: FenceTarget) -> None:
+        """Without STONITH the tiebreaker's promise rests on time: an isolated peer notices
+        it is cut off about when we notice its death (the tiebreaker's window is shorter
+        than deadtime) and then stops its groups. Waiting the fence delay before taking
+        over gives it that time; it also gives a heartbeat link that comes back together
+        with the tiebreaker the time to be heard before we act on a stale death. If the
+        tiebreaker goes away meanwhile, we may be the isolated side after all."""
+        node = target.node
+        while self.tiebreaker is not None and self.delay_s > 0:
+            log.info(
+                "takeover_delay",
+                node=node,
+                msg=f"Delaying the takeover from {node} by {self.delay_s:g} s: "
+                f"if {node} is the isolated side, it releases its resources meanwhile",
+            )
+            self._set(target, FenceState.DELAYING)
+            await asyncio.sleep(self.delay_s)
+            if self.host.tiebreaker_reachable():
+                return
+            await self._wait_for_tiebreaker(target)
+
+    async def _reset_until_done(self, target: FenceTarget) -> bool:
+        """Reset until it works (True). Each attempt uses the device configured now, so a
+        reload that repairs a wrong device line takes effect at the next retry. False:
+        the node was heard again during a failed attempt, so it was not dead after all."""
         node = target.node
         backoff = FIRST_RETRY_S
         while True:
             device = self.device
             if device is None:  # STONITH removed by a reload: as if never configured
                 self._set(target, FenceState.IDLE)
-                return
+                return True
             target.next_attempt_wall = None
             self._set(target, FenceState.FENCING)
             target.attempts += 1
@@ -209,8 +244,17 @@ class Fencer:
             if result == FenceResult.OK:
                 log.info("stonith_ok", node=node, msg=f"node {node} now reset.")
                 self._set(target, FenceState.FENCED, result)
-                return
+                return True
             target.failures += 1
+            if node in self._alive_again:  # it came back during the attempt: not dead
+                self._alive_again.discard(node)
+                log.warning(
+                    "fence_cancelled",
+                    node=node,
+                    msg=f"{node} is alive again: fencing it is no longer needed",
+                )
+                self._set(target, FenceState.IDLE, result)
+                return False
             if result == FenceResult.BADHOST:
                 log.error(
                     "stonith_badhost",

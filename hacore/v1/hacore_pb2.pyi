@@ -228,7 +228,7 @@ class FenceTarget(_message.Message):
     def __init__(self, node: _Optional[str] = ..., state: _Optional[str] = ..., attempts: _Optional[int] = ..., failures: _Optional[int] = ..., last_result: _Optional[str] = ..., last_error: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Fencing(_message.Message):
-    __slots__ = ("device", "delay_seconds", "targets", "tiebreaker", "tiebreaker_reachable", "watchdog", "watchdog_open", "watchdog_feeds", "realtime")
+    __slots__ = ("device", "delay_seconds", "targets", "tiebreaker", "tiebreaker_reachable", "watchdog", "watchdog_open", "watchdog_feeds", "realtime", "isolated", "isolated_since")
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     DELAY_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
@@ -238,6 +238,8 @@ class Fencing(_message.Message):
     WATCHDOG_OPEN_FIELD_NUMBER: _ClassVar[int]
     WATCHDOG_FEEDS_FIELD_NUMBER: _ClassVar[int]
     REALTIME_FIELD_NUMBER: _ClassVar[int]
+    ISOLATED_FIELD_NUMBER: _ClassVar[int]
+    ISOLATED_SINCE_FIELD_NUMBER: _ClassVar[int]
     device: str
     delay_seconds: float
     targets: _containers.RepeatedCompositeFieldContainer[FenceTarget]
@@ -247,7 +249,9 @@ class Fencing(_message.Message):
     watchdog_open: bool
     watchdog_feeds: int
     realtime: bool
-    def __init__(self, device: _Optional[str] = ..., delay_seconds: _Optional[float] = ..., targets: _Optional[_Iterable[_Union[FenceTarget, _Mapping]]] = ..., tiebreaker: _Optional[str] = ..., tiebreaker_reachable: _Optional[bool] = ..., watchdog: _Optional[str] = ..., watchdog_open: _Optional[bool] = ..., watchdog_feeds: _Optional[int] = ..., realtime: _Optional[bool] = ...) -> None: ...
+    isolated: bool
+    isolated_since: _timestamp_pb2.Timestamp
+    def __init__(self, device: _Optional[str] = ..., delay_seconds: _Optional[float] = ..., targets: _Optional[_Iterable[_Union[FenceTarget, _Mapping]]] = ..., tiebreaker: _Optional[str] = ..., tiebreaker_reachable: _Optional[bool] = ..., watchdog: _Optional[str] = ..., watchdog_open: _Optional[bool] = ..., watchdog_feeds: _Optional[int] = ..., realtime: _Optional[bool] = ..., isolated: _Optional[bool] = ..., isolated_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.false_failovers import realtime_case, realtime_config
 from bench.metrics import Failure, Record
 from bench.plots import make_plots
 from bench.report import render
@@ -145,3 +146,48 @@ def test_report_without_hacore_figures_says_so() -> None:
     data["records"] = [r for r in data["records"] if r["daemon"] != "hacore"]
     text = render(data, {}, "bench/results/x")
     assert "hacore was not measured in this run" in text
+
+
+def test_false_failovers_show_realtime_on_and_hacore_with_it_off(tmp_path: Path) -> None:
+    on, off = realtime_case(True), realtime_case(False)
+    data = _results()
+    for daemon, dead, policy in (("hacore", 0.0, "SCHED_RR"), ("heartbeat", 0.0, "SCHED_RR")):
+        record = Record(
+            "false_failovers",
+            on,
+            daemon,
+            1,
+            {"vip_changes": 0.0, "dead_events": dead, "late_warnings": 0.0, "split_brain_s": 0.0},
+            {"scheduling": [policy], "burners": 2, "window_s": 60.0, "final_holders": ["node1"]},
+        )
+        data["records"].append(record.to_json())
+    data["records"].append(
+        Record(
+            "false_failovers",
+            off,
+            "hacore",
+            1,
+            {"vip_changes": 2.0, "dead_events": 3.0, "late_warnings": 9.0, "split_brain_s": 0.4},
+            {"scheduling": ["SCHED_OTHER"], "burners": 2, "window_s": 60.0, "final_holders": []},
+        ).to_json()
+    )
+    why = "only hacore is also measured with realtime off"
+    for daemon in ("heartbeat", "keepalived"):
+        data["failures"].append(
+            Failure("false_failovers", off, daemon, 1, why, not_applicable=True).to_json()
+        )
+    text = render(data, make_plots(data, tmp_path / "img"), "bench/results/x")
+    assert f"| {on}: peer declared dead / VRRP takeovers | 0 (n=1) | 0 (n=1) | - |" in text
+    assert f"| {off}: peer declared dead / VRRP takeovers | 3 (n=1) | n/a | n/a |" in text
+    assert f"- [{on}] hacore (SCHED_RR): 2 burners for 60.0 s" in text
+    assert f"- [{off}] hacore (SCHED_OTHER): 2 burners for 60.0 s" in text
+    assert "peer declared dead / VRRP takeovers [deadtime 500 ms, realtime on]" in text
+
+
+def test_the_realtime_cases_name_realtime_in_ha_cf(tmp_path: Path) -> None:
+    """The lab writes `realtime off` into hacore's ha.cf unless the configuration names
+    realtime itself: each case must say it explicitly."""
+    for realtime, word in ((True, "on"), (False, "off")):
+        hacf = (realtime_config(tmp_path, realtime) / "ha.cf").read_text().splitlines()
+        assert [line for line in hacf if line.startswith("realtime")] == [f"realtime {word}"]
+        assert "ping 10.0.0.2" in hacf

@@ -26,6 +26,7 @@ from hacore.control.model import (
     ClusterView,
     Event,
     FailoverEvent,
+    FencingView,
     GroupView,
     InvalidRequest,
     LinkView,
@@ -63,6 +64,7 @@ class FakeTarget:
         }
         self.clients = {local: {"ipfail"}, peer: set()}  # the peer's are asked "over the wire"
         self.peer_answers = True
+        self.fencing = FencingView()
         now = time.time() - 60
         self.nodes = {
             local: NodeView(
@@ -124,6 +126,7 @@ class FakeTarget:
             version="0.1.0",
             rsc_status=self.rsc_status,
             parameters=dict(self.parameters),
+            fencing=self.fencing,
         )
 
     async def standby(self, scope: Scope) -> ClusterView:

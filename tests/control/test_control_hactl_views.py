@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hacore.api import GroupState, LinkStatus, NodeStatus, Scope
-from hacore.control.model import ClusterView, LinkView
+from hacore.control.model import ClusterView, FencingView, LinkView
 from hacore.control.server import ControlServer
 from hactl.client import Exit
 from tests.control.control_fake import PEER_GROUP, VIP_GROUP, FakeTarget
@@ -71,6 +71,38 @@ async def test_health_names_every_problem_and_exits_6(hactl: Hactl, target: Fake
         ("group", PEER_GROUP, "not held"),
         ("group", f"{PEER_GROUP}@node2", "given up"),
     ]
+
+
+async def test_an_isolated_node_says_so_in_status_and_health(
+    hactl: Hactl, target: FakeTarget
+) -> None:
+    target.kill_peer()
+    target.nodes["10.0.0.2"] = replace(target.nodes["10.0.0.2"], status=NodeStatus.DEAD)
+    target.groups[VIP_GROUP] = replace(target.groups[VIP_GROUP], holder=None)
+    since = time.time() - 5
+    target.fencing = FencingView(
+        delay_s=15.0,
+        tiebreaker="10.0.0.2",
+        tiebreaker_reachable=False,
+        isolated=True,
+        isolated_since_wall=since,
+    )
+    text = (await hactl("status")).out
+    assert "  tiebreaker: 10.0.0.2 (unreachable, takeover after 15 s)\n" in text
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(since)))
+    assert (
+        f"  ISOLATED since {stamp}: peer and tiebreaker lost; every group released here, none "
+        "acquired until the peer is heard or its death confirmed\n"
+    ) in text
+    fencing = json.loads((await hactl("status", "--json")).out)["fencing"]
+    assert fencing["isolated"] is True and fencing["isolated_since"].startswith("20")
+    result = await hactl("health")
+    assert result.rc == Exit.UNHEALTHY
+    assert (
+        "  node node1 is isolated: it lost its peer and tiebreaker 10.0.0.2 and released its groups"
+    ) in result.out.splitlines()
+    problems = json.loads((await hactl("health", "--json")).out)["problems"]
+    assert {"what": "node", "name": "node1", "problem": "isolated"}.items() <= problems[2].items()
 
 
 async def test_a_dead_node_is_one_problem_not_one_per_link(

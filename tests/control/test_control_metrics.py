@@ -62,6 +62,7 @@ def populated(local: str = "node1") -> Metrics:
     m.watchdog_open(True)
     m.watchdog_fed(True)
     m.tiebreaker(False)
+    m.isolated(True)
     m.realtime(True)
     return m
 

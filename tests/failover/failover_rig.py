@@ -23,7 +23,9 @@ from hacore.failover import (
 from hacore.wire.message import Message
 from tests.failover.failover_sim import GAMMA, GROUPS, VIP, brief
 
-__all__ = ["GAMMA", "VIP", "Rig"]
+__all__ = ["GAMMA", "TIEBREAKER", "VIP", "Rig"]
+
+TIEBREAKER = "10.0.0.2"
 
 
 class Rig:
@@ -91,6 +93,12 @@ class Rig:
     def stall(self) -> list[Action]:
         return self._run(lambda e, now: e.on_local_stall(now))
 
+    def tiebreaker_lost(self) -> list[Action]:
+        return self._run(lambda e, now: e.on_tiebreaker_lost(TIEBREAKER, now))
+
+    def tiebreaker_regained(self) -> list[Action]:
+        return self._run(lambda e, now: e.on_tiebreaker_regained(TIEBREAKER, now))
+
     def tick(self, seconds: float) -> list[Action]:
         self.now += seconds
         return self._run(lambda e, now: e.on_tick(now))
@@ -133,6 +141,16 @@ class Rig:
         self.finish()
         self.resource("local", "1")
         assert self.engine.holder(VIP) == "node1" and self.engine.holder(GAMMA) == "node2"
+        self.log.clear()
+        return self
+
+    def isolated_pair(self) -> Rig:
+        """From :meth:`stable_pair`: the peer's death is withheld (the runtime waits for
+        the tiebreaker), the tiebreaker is lost, and the VIP is released."""
+        self.stable_pair()
+        self.tiebreaker_lost()
+        self.finish()
+        assert self.node == "ISOLATED" and self.engine.local_state(VIP) == "stopped"
         self.log.clear()
         return self
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from hacore.api import Scope
+from hacore.failover import GroupChanged
 from hacore.failover.table import TABLES, Row
 from tests.failover.failover_rig import (
     GAMMA,
@@ -399,6 +400,84 @@ def stall_reports_our_holdings() -> Rig:
     return r
 
 
+# ============================================================== node: tiebreaker
+
+
+@row("node", "INIT SHUTDOWN ISOLATED", "tiebreaker_lost")
+def tiebreaker_lost_before_comm_up_is_only_noted() -> Rig:
+    r = Rig()
+    assert quiet(r.tiebreaker_lost()) and r.node == "INIT"
+    return r
+
+
+@row("node", "*", "tiebreaker_lost")
+@row("node", "*", "isolated_released")
+def isolated_node_gives_everything_up_without_a_word_to_the_peer() -> Rig:
+    r = Rig().stable_pair()
+    out = r.tiebreaker_lost()
+    assert released(out) == [VIP] and sent(out) == [] and r.node == "ISOLATED"
+    assert r.engine.isolated and r.engine.rsc_hold() == "local", "stopping: still claimed"
+    changes = [a.event for a in r.finish() if isinstance(a, GroupChanged)]
+    assert [(c.group, c.holder, c.reason) for c in changes] == [
+        (VIP, None, "isolated: node2 and tiebreaker 10.0.0.2 unreachable")
+    ]
+    assert r.engine.rsc_hold() == "none" and r.engine.rscstatus() == "none"
+    return r
+
+
+@row("node", "ISOLATED", "peer_dead", "cut_off")
+@row("node", "ISOLATED", "tiebreaker_regained", "alone")
+def isolated_node_takes_over_only_once_the_tiebreaker_answers() -> Rig:
+    r = Rig().isolated_pair()
+    assert quiet(r.dead()) and r.node == "ISOLATED", "no takeover without the tiebreaker"
+    out = r.tiebreaker_regained()
+    assert acquired(out) == [VIP, GAMMA] and r.node == "STABLE"
+    assert sent(out) == [f"ip-request-resp dest=node1 ipaddr={VIP} weown=yes ok=OK"]
+    return r
+
+
+@row("node", "ISOLATED", "tiebreaker_regained")
+def tiebreaker_back_while_the_death_is_withheld_waits_for_it() -> Rig:
+    r = Rig().isolated_pair()
+    assert quiet(r.tiebreaker_regained()) and r.node == "ISOLATED"
+    out = r.dead()  # the runtime delivers the death after its delay (or reset)
+    assert acquired(out) == [VIP, GAMMA] and r.node == "STABLE"
+    assert sent(out)[0] == "stonith node=node2 result=n_stnth"
+    return r
+
+
+@row("node", "*", "tiebreaker_regained")
+def tiebreaker_regained_when_not_isolated_changes_nothing() -> Rig:
+    r = Rig().stable_pair()
+    assert quiet(r.tiebreaker_regained()) and r.node == "STABLE"
+    return r
+
+
+@row("node", "ISOLATED", "peer_heard", "legacy")
+def legacy_isolated_node_hearing_the_peer_asks_for_its_groups() -> Rig:
+    r = Rig("legacy")
+    r.comm_up()
+    r.tiebreaker_lost()
+    out = r.alive()
+    assert sent(out) == [f"ip-request ipaddr={VIP}"] and r.node == "STABLE"
+    return r
+
+
+@row("node", "ISOLATED", "peer_heard")
+def isolated_node_hearing_the_peer_negotiates_as_at_start() -> Rig:
+    """The peer took the VIP over meanwhile: it keeps it until auto-failback moves it."""
+    r = Rig().isolated_pair()
+    r.dead()  # its death had reached us before the link came back
+    out = r.returned()
+    assert sent(out) == ["starting"] and r.node == "STARTING"
+    out = r.resource("all", "1")
+    assert not acquired(out) and r.node == "STABLE"
+    assert sent(out)[-1] == "resource rsc_hold=none rtype=full isstable=1"
+    assert r.engine.holder(VIP) == "node2"
+    assert sent(r.ask("foreign", "me")) == ["ask_resources rsc_hold=foreign info=other"]
+    return r
+
+
 # ============================================================== node: failed starts
 
 
@@ -677,6 +756,7 @@ def grant_makes_the_requester_acquire() -> Rig:
 
 ALONE = "No live peer to take over the resources; standby refused."
 LEGACY = "Standby mode only implemented when nice_failback on"
+ISOLATED = "This node is isolated (peer and tiebreaker unreachable); standby refused."
 
 
 @row("standby", "*", "standby_request", "legacy")
@@ -692,6 +772,13 @@ def standby_during_shutdown_is_refused() -> Rig:
     r = Rig().stable_pair()
     r.shutdown()
     assert not done(r.standby())[0].ok
+    return r
+
+
+@row("standby", "*", "standby_request", "isolated")
+def standby_while_isolated_is_refused() -> Rig:
+    r = Rig().isolated_pair()
+    assert done(r.standby())[0].detail == ISOLATED
     return r
 
 
@@ -757,6 +844,13 @@ def takeover_during_shutdown_is_refused() -> Rig:
     r = Rig().stable_pair()
     r.shutdown()
     assert done(r.takeover())[0].op == "takeover"
+    return r
+
+
+@row("standby", "*", "takeover_request", "isolated")
+def takeover_while_isolated_is_refused() -> Rig:
+    r = Rig().isolated_pair()
+    assert done(r.takeover())[0].detail == ISOLATED
     return r
 
 

@@ -114,6 +114,30 @@ def test_the_side_holding_less_waits_and_a_returning_peer_cancels(tmp_path: Path
     assert host.states == ["delaying", "idle"]
 
 
+def test_a_peer_back_during_a_failing_reset_is_not_fenced_again(tmp_path: Path) -> None:
+    """The reset in flight cannot be called back; its failure must not start the retries
+    that would one day reset a live node."""
+    host = Host()
+
+    async def scenario() -> tuple[Fencer, list[str]]:
+        async with Switch(tmp_path / "p.sock", "FAIL unplugged") as switch:
+            switch.go.clear()
+            fencer = _fencer(host, tmp_path / "p.sock")
+            fencer.peer_dead("node2")
+            await _until(lambda: switch.requests)
+            assert fencer.target("node2").state == FenceState.FENCING
+            fencer.peer_alive("node2")  # heard again while the switch thinks
+            switch.go.set()
+            await _until(lambda: fencer.target("node2").state == FenceState.IDLE)
+            await asyncio.sleep(1.5)  # past the first retry's back-off
+            return fencer, switch.requests
+
+    fencer, requests = asyncio.run(scenario())
+    assert requests == ["reset node2"]
+    assert host.delivered == [] and "retrying" not in host.states
+    assert fencer.target("node2").failures == 1
+
+
 def test_unreachable_tiebreaker_neither_fences_nor_delivers(tmp_path: Path) -> None:
     host = Host(tiebreaker=False)
 
@@ -140,6 +164,42 @@ def test_tiebreaker_without_a_device_only_gates(tmp_path: Path) -> None:
         await _until(lambda: host.delivered)
 
     asyncio.run(scenario())
+    assert host.reported == []
+
+
+def test_tiebreaker_without_a_device_waits_the_fence_delay_before_the_takeover() -> None:
+    """The isolated peer releases meanwhile; a peer that comes back cancels the wait."""
+    host = Host()
+
+    async def scenario() -> Fencer:
+        fencer = _fencer(host, None, tiebreaker="10.0.0.2", delay_s=30.0)
+        fencer.peer_dead("node2")
+        await _until(lambda: fencer.target("node2").state == FenceState.DELAYING)
+        assert host.delivered == []
+        fencer.peer_alive("node2")
+        await asyncio.sleep(0.05)
+        return fencer
+
+    fencer = asyncio.run(scenario())
+    assert host.delivered == [] and fencer.target("node2").state == FenceState.IDLE
+    assert host.states == ["delaying", "idle"]
+
+
+def test_tiebreaker_lost_during_the_takeover_delay_means_waiting_again() -> None:
+    host = Host()
+
+    async def scenario() -> None:
+        fencer = _fencer(host, None, tiebreaker="10.0.0.2", delay_s=0.1)
+        fencer.peer_dead("node2")
+        await _until(lambda: fencer.target("node2").state == FenceState.DELAYING)
+        host.reachable = False  # we may be the isolated side after all
+        await _until(lambda: fencer.target("node2").state == FenceState.WAITING)
+        assert host.delivered == []
+        host.reachable = True
+        await _until(lambda: host.delivered)
+
+    asyncio.run(scenario())
+    assert host.states == ["delaying", "waiting", "delaying", "idle"]
     assert host.reported == []
 
 

@@ -1,0 +1,78 @@
+"""The tiebreaker's engine side (ISOLATED) through whole stories rather than single rows:
+what is in flight when the node finds itself isolated, and how it comes back."""
+
+from __future__ import annotations
+
+from hacore.api import Scope
+from tests.failover.failover_rig import GAMMA, VIP, Rig, acquired, done, released, sent
+
+
+def test_isolation_cuts_a_standby_short_and_keeps_nothing() -> None:
+    r = Rig().stable_pair()
+    r.standby()
+    r.ask("all", "other")  # role A: the VIP is being released for the peer
+    out = r.tiebreaker_lost()
+    assert [d.detail for d in done(out)] == ["standby cancelled: isolated"]
+    assert r.standby_state == "NOT" and r.node == "ISOLATED"
+    r.finish()
+    assert acquired(r.log) == [], "a cancelled standby must not want the set back"
+    assert r.engine.local_state(VIP) == "stopped"
+
+
+def test_a_start_in_flight_when_isolated_is_stopped_once_it_completes() -> None:
+    r = Rig()
+    r.comm_up()
+    r.msg("starting")
+    assert acquired(r.resource("none", "0")) == [VIP]
+    out = r.tiebreaker_lost()
+    assert released(out) == [] and r.engine.local_state(VIP) == "starting"
+    assert released(r.result(VIP, "acquire", True)) == [VIP]
+    r.finish()
+    assert r.engine.local_state(VIP) == "stopped"
+
+
+def test_a_group_that_will_not_stop_stays_claimed_while_isolated() -> None:
+    """A FAILED group may still run here: isolation retries its stop, and when that fails
+    too the node keeps claiming it (the peer must not start it)."""
+    r = Rig().stable_pair()
+    r.standby()
+    r.ask("all", "other")
+    r.finish(ok=False)
+    assert r.engine.local_state(VIP) == "failed"
+    out = r.tiebreaker_lost()
+    assert released(out) == [VIP], "the stop of a FAILED group is tried again"
+    r.finish(ok=False)
+    assert r.engine.local_state(VIP) == "failed" and r.engine.rsc_hold() == "local"
+    assert r.node == "ISOLATED"
+
+
+def test_operator_requests_and_failback_wait_while_isolated() -> None:
+    r = Rig().alone_holding_all()
+    r.tiebreaker_lost()
+    r.finish()
+    assert not done(r.takeover(Scope.ALL))[0].ok
+    assert acquired(r.tick(5.0)) == [], "no timer acquires anything while isolated"
+    out = r.tiebreaker_regained()
+    assert acquired(out) == [VIP, GAMMA] and r.node == "STABLE"
+    assert sent(out)[0] == f"ip-request-resp dest=node1 ipaddr={VIP} weown=yes ok=OK"
+
+
+def test_the_tiebreaker_may_come_and_go() -> None:
+    r = Rig().isolated_pair()
+    assert sent(r.tiebreaker_regained()) == [] and r.node == "ISOLATED"
+    out = r.tiebreaker_lost()
+    assert released(out) == [] and r.node == "ISOLATED"
+    r.dead()
+    assert r.engine.holder(VIP) is None, "cut off: the peer's death changes nothing yet"
+    assert acquired(r.tiebreaker_regained()) == [VIP, GAMMA]
+
+
+def test_the_peer_heard_after_the_tiebreaker_came_back_negotiates_once_it_can_hear() -> None:
+    """Link and tiebreaker come back together: the isolated node must not have sent its
+    `starting` into the void before the peer can hear it."""
+    r = Rig().isolated_pair()
+    assert sent(r.tiebreaker_regained()) == []
+    out = r.alive()
+    assert sent(out) == ["starting"] and r.node == "STARTING"
+    out = r.resource("local", "1")  # the peer kept only its own group: the VIP is ours
+    assert acquired(out) == [VIP] and r.node == "STABLE"
