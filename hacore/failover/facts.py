@@ -36,6 +36,11 @@ class Facts(RulesBase):
             return Ctx("peer_starting")
         if kind == "shutdone":
             return Ctx("peer_shutdone")
+        if self.peer.left:
+            # Membership hands over an instance's messages in order and drops an older
+            # instance's, so anything after a shutdone comes from a newer instance, even
+            # when no status of the old one ever reached us to mark the restart.
+            self.peer.left = False
         if kind == "resource":
             return self._read_resource(msg)
         if kind == "ask_resources":

@@ -63,6 +63,20 @@ def _apply(c: Cluster, op: tuple[object, ...]) -> None:
 # The old node2's shutdone reaches the restarted node1 after node2 itself restarted: the
 # new instance's `starting` must clear it, or node1 never fails back (found by hypothesis).
 @example("on", True, [("kill", "node1"), ("stop", "node2"), ("start", "node1"), ("start", "node2")])
+# node2, started during a cut, first hears node1's old instance's shutdone and then the new
+# instance's ip-request: the new instance did not leave (found by hypothesis).
+@example(
+    "legacy",
+    False,
+    [
+        ("kill", "node2"),
+        ("wait", 0.0),
+        ("partition",),
+        ("start", "node2"),
+        ("stop", "node1"),
+        ("start", "node1"),
+    ],
+)
 def test_random_failures_never_double_run_and_converge(
     mode: str, hacore: bool, operations: list[tuple[object, ...]]
 ) -> None:
