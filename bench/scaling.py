@@ -84,8 +84,7 @@ class Collapses:
 
 def membership_config(target: Path, nodes: int) -> Path:
     """The seed's /etc/ha.d for node1..nodeN, without resources."""
-    files = seed_template([f"node{i}" for i in range(1, nodes + 1)])
-    files["haresources"] = ""
+    files = seed_template([f"node{i}" for i in range(1, nodes + 1)], resources=False)
     for name, text in files.items():
         (target / name).write_text(text)
     (target / "authkeys").chmod(0o600)
