@@ -101,9 +101,9 @@ class SimNode:
     charge: Charge
     up: bool = True
     free_at: float = 0.0  # its CPU is busy until then
-    busy_s: float = 0.0  # CPU charged since the last reset
+    busy_s: float = 0.0  # CPU charged in the window (start_window)
     status_due: float = 0.0
-    status_lag_s: float = 0.0  # the latest a heartbeat left after it was due
+    status_lag_s: float = 0.0  # in the window, the latest a heartbeat left after it was due
     sees: set[str] = field(default_factory=set)  # peers whose status is up/active here
     inbox: deque[Callable[[], None]] = field(default_factory=deque)  # waiting for the CPU
 
@@ -207,14 +207,15 @@ class SimCluster:
         self.nodes[name].up = False
         self._killed[name] = self.now
 
-    def reset_cpu(self) -> None:
-        """Start a new CPU accounting window now."""
+    def start_window(self) -> None:
+        """Start a new measuring window now: CPU charged, and how late heartbeats left."""
         self._window_start = self.now
         for node in self.nodes.values():
             node.busy_s = 0.0
+            node.status_lag_s = 0.0
 
     def cpu_pct(self) -> dict[str, float]:
-        """Per live node, CPU charged since ``reset_cpu`` as % of the simulated time."""
+        """Per live node, CPU charged since ``start_window`` as % of the simulated time."""
         span = self.now - self._window_start
         return {n.name: 100 * n.busy_s / span for n in self.nodes.values() if n.up and span > 0}
 

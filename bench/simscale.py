@@ -75,7 +75,7 @@ def run_size(nodes: int, soak_s: float, timing: Timing = FAST) -> SizeResult:
     sim = SimCluster(nodes, timing)
     converged = sim.run_until_converged(CONVERGE_TIMEOUT_S)
     sim.run_until(sim.now + SETTLE_S)
-    sim.reset_cpu()
+    sim.start_window()
     deliveries = sim.outcome.deliveries
     soak_start = sim.now
     sim.run_until(soak_start + soak_s)

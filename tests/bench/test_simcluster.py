@@ -59,7 +59,7 @@ def test_an_overloaded_cluster_sees_a_death_later_than_promised() -> None:
 def test_cpu_is_the_charged_work_over_the_window() -> None:
     sim = SimCluster(NODES, charge=COST, seed=4)
     sim.run_until(5)
-    sim.reset_cpu()
+    sim.start_window()
     sim.run_until(15)
     events_per_s = (NODES - 1) * 10 + 10 + 10  # packets, heartbeats, ticks
     for pct in sim.cpu_pct().values():
