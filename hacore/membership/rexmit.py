@@ -5,9 +5,10 @@ our history and answer NS_rexmit with the identical stored messages.
 
 Acks go to Heartbeat peers only. Heartbeat needs them: it pauses its API clients when
 250 of its messages are unacked. A peer whose status says ``hacore=1`` keeps no such
-window and never waits for an ack, and acks are what limits a cluster's size: every
-node acks every peer one message in ten, and on a shared medium every node receives
-every ack, so they come to (N-1)/10 times the heartbeat traffic, three times at 32 nodes.
+window and never waits for an ack, and acks grow faster than anything else with the
+cluster: every node acks every peer one message in ten, and on a shared medium every node
+receives every ack, (N-1)^2 a second at keepalive 100 ms, (N-1)/10 times the heartbeats:
+three times at 32 nodes.
 """
 
 from __future__ import annotations
