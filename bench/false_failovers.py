@@ -21,11 +21,12 @@ from pathlib import Path
 
 from bench.analysis import holder_changes, relative_timeline, time_with_several_holders
 from bench.common import COLD_START_TIMEOUT_S, NotApplicable, Trial, now, settle
-from bench.logwatch import ANY_DEAD, LATE, LOG_FILE, PING_DEAD, LogCursor, count
+from bench.logwatch import ANY_DEAD, LATE, LOG_FILE, PING_DEAD, count
 from bench.plan import FAST, Plan
 from bench.procstat import POLICIES, daemon_samples, pids_by_netns
 from halab.configs import seed_template
 from halab.lab import Lab
+from halab.membership import LogCursor
 
 AFTER_LOAD_S = 2.0
 BURN = "while True:\n    pass\n"

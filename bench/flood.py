@@ -148,8 +148,9 @@ def flood(
     """Flood node1 of a started lab whose node1 serves the VIP; see the module doc.
     ``signed`` more statuses come signed with ``key`` (the cluster's: as anyone can
     sign with crc), from invented names, our peer's in capitals and node1's own."""
-    from bench.logwatch import ANY_DEAD, LogCursor, count
+    from bench.logwatch import ANY_DEAD, count
     from halab.lab import Lab
+    from halab.membership import LogCursor
 
     assert isinstance(lab, Lab)
     node1 = lab.node("node1")

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from halab.membership import LogCursor
+
 POLL_S = 0.01
 
 # Per daemon: which log file, and the lines that mean "a peer is up / is dead".
@@ -45,35 +47,6 @@ ANY_DEAD = {
 }
 PING_DEAD = re.compile(r"node \d+\.\d+\.\d+\.\d+: is dead")
 LATE = re.compile(r"Late heartbeat: Node (?!\d+\.\d+\.\d+\.\d+:)")  # peers only
-
-
-class LogCursor:
-    """Reads what was appended to a file since the cursor was made (or last read)."""
-
-    def __init__(self, path: Path, from_start: bool = False) -> None:
-        self.path = path
-        self.offset = 0 if from_start else _size(path)
-        self._partial = ""
-
-    def read_lines(self) -> list[str]:
-        """Complete new lines only; a line still being written waits for the next call."""
-        try:
-            with self.path.open("rb") as f:
-                f.seek(self.offset)
-                chunk = f.read()
-        except OSError:
-            return []
-        self.offset += len(chunk)
-        lines = (self._partial + chunk.decode(errors="replace")).split("\n")
-        self._partial = lines.pop()
-        return lines
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def count(lines: list[str], pattern: re.Pattern[str]) -> int:

@@ -107,8 +107,10 @@ METRICS: dict[str, list[Metric]] = {
         _m("procs_active", "daemon processes per node", "count", compare=False),
     ],
     "scaling": [
+        _m("converge_s", "cold start -> every node sees every other", "s"),
         _m("detect_all_s", "kill one node -> every survivor has noticed", "s"),
         _m("detect_median_s", "kill one node -> median survivor noticed", "s", compare=False),
+        _m("detect_late", "survivors that noticed after deadtime + keepalive", "count"),
         _m("cpu_node_median_pct", "idle CPU per node (median)", "%"),
         _m("cpu_node_max_pct", "idle CPU per node (max)", "%", compare=False),
         _m("rss_node_median_mib", "RSS per node (median)", "MiB"),

@@ -79,6 +79,7 @@ class Plan:
     scaling_reps: int
     scaling_reps_largest: int  # 32 Heartbeat nodes are heavy on two cores
     scaling_cpu_window_s: float
+    scaling_soak_s: float  # the largest size: CPU and false deaths over this window
     false_failover_s: float
     settle_s: float = 6.0  # Heartbeat advertises a longer dead time for 5 s after start
     partition_hold_s: float = 5.0
@@ -107,6 +108,7 @@ def make_plan(quick: bool, reps: int | None = None) -> Plan:
             scaling_reps=1,
             scaling_reps_largest=1,
             scaling_cpu_window_s=5.0,
+            scaling_soak_s=30.0,
             false_failover_s=60.0,
         )
     n = reps or 5
@@ -121,6 +123,7 @@ def make_plan(quick: bool, reps: int | None = None) -> Plan:
         scaling_reps=min(n, 3),
         scaling_reps_largest=min(n, 2),
         scaling_cpu_window_s=10.0,
+        scaling_soak_s=300.0,
         false_failover_s=600.0,
     )
 

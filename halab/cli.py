@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from halab.configs import FAST_TIMING, Timing
+from halab.configs import FAST_TIMING, Timing, log_file
 from halab.daemons import DAEMON_KINDS
 from halab.demo import run_demo
 from halab.lab import Lab
 from halab.labnode import clean_env
+from halab.membership import MembershipView
 from halab.netns import netns_problem
 from halab.state import RunState, clean_stale, load_all, stop_run
 from halab.topology import CLIENT_IP, ROUTER_IP, VIP
@@ -49,12 +50,52 @@ def _print_lab(lab: Lab) -> None:
     for addr in lab.setup.nodes:
         print(f"  {addr.name:<8} eth0 {addr.lan_ip:<12} eth1 {addr.hb_ip}")
     print(f"  router   eth0 {ROUTER_IP:<12} (ping node)")
-    print(f"  client   eth0 {CLIENT_IP:<12} VIP {VIP}")
+    print(f"  client   eth0 {CLIENT_IP:<12}" + (f" VIP {VIP}" if lab.serves_vip else ""))
     first = lab.names[0]
     print("Enter a node:        halab exec node1            (a shell: hostname, /etc/ha.d ...)")
-    print(f"Ask the VIP:         halab exec client -- curl -s http://{VIP}/")
+    if lab.serves_vip:
+        print(f"Ask the VIP:         halab exec client -- curl -s http://{VIP}/")
+    else:
+        ask = "hactl nodes" if lab.daemon.kind == "hacore" else "cl_status listnodes"
+        print("Membership only:     no haresources group (failover is a two-node scheme)")
+        print(f"Who is up:           halab exec node1 -- {ask}")
     print(f"Node logs:           {lab.node(first).path('/var/log')}")
     print("Stop:                Ctrl-C here, or `halab down` from another terminal")
+
+
+def _stamp() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def _watch_vip(lab: Lab) -> None:
+    serving: str | None = "?"
+    while True:
+        now = lab.client.serving_node()
+        if now != serving:
+            who = f"served by {now}" if now else "not answering"
+            print(f"{_stamp()}  http://{VIP}/ {who}", flush=True)
+            serving = now
+        time.sleep(0.5)
+
+
+def _watch_membership(lab: Lab) -> None:
+    """What a membership-only cluster shows: who sees whom, and daemons that exit."""
+    log = log_file(lab.setup.template)
+    view = MembershipView({n: lab.node(n).path(log) for n in lab.names})
+    shown = ""
+    exited = ""
+    while True:
+        view.poll()
+        if (summary := view.summary()) != shown:
+            print(f"{_stamp()}  membership: {summary}", flush=True)
+            shown = summary
+        try:
+            lab.check_daemons()
+        except RuntimeError as exc:
+            if str(exc) != exited:
+                print(f"{_stamp()}  {exc}", flush=True)
+                exited = str(exc)
+        time.sleep(0.5)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -74,14 +115,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         if not args.no_start:
             lab.start()
         _print_lab(lab)
-        serving: str | None = "?"
-        while True:
-            now = lab.client.serving_node()
-            if now != serving:
-                who = f"served by {now}" if now else "not answering"
-                print(f"{time.strftime('%H:%M:%S')}  http://{VIP}/ {who}", flush=True)
-                serving = now
-            time.sleep(0.5)
+        if lab.serves_vip:
+            _watch_vip(lab)
+        else:
+            _watch_membership(lab)
     except KeyboardInterrupt:
         print("\nstopping the lab ...")
     finally:
@@ -152,7 +189,12 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command_name", required=True)
 
     up = sub.add_parser("up", help="build a cluster and keep it running until Ctrl-C")
-    up.add_argument("--nodes", type=int, default=None, help="2..32 (default 2, or ha.cf's)")
+    up.add_argument(
+        "--nodes",
+        type=int,
+        default=None,
+        help="2..32 (default 2, or ha.cf's); more than 2: membership only, no resources",
+    )
     up.add_argument("--daemon", choices=DAEMON_KINDS, default="hacore")
     up.add_argument("--config", type=Path, help="a /etc/ha.d-like dir (default: the seed's)")
     up.add_argument("--fast", action="store_true", help="100ms/500ms/300ms/2 (as halab demo)")

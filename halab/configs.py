@@ -46,9 +46,22 @@ SEED_TIMING = Timing(keepalive="2", deadtime="60", warntime="4", initdead="120")
 FAST_TIMING = Timing(keepalive="100ms", deadtime="500ms", warntime="300ms", initdead="2")
 
 
-def seed_template(node_names: Iterable[str]) -> dict[str, str]:
-    """The seed tutorial's /etc/ha.d for these nodes (ucast peers are filled in per node)."""
+MEMBERSHIP_ONLY = (
+    "# membership only: haresources failover is a two-node scheme (Heartbeat v1\n"
+    "# nice_failback), so a lab of more than two nodes runs no resource group.\n"
+)
+
+
+def seed_template(node_names: Iterable[str], resources: bool | None = None) -> dict[str, str]:
+    """The seed tutorial's /etc/ha.d for these nodes (ucast peers are filled in per node).
+
+    ``resources`` (default: two nodes or fewer) keeps the seed's VIP + httpd group;
+    otherwise haresources holds only a comment and the cluster is membership only, since
+    hacore refuses haresources groups among more than two nodes.
+    """
     names = list(node_names)
+    if resources is None:
+        resources = len(names) <= 2
     hacf = [
         "logfile /var/log/ha-log",
         "logfacility none",
@@ -60,11 +73,27 @@ def seed_template(node_names: Iterable[str]) -> dict[str, str]:
         "ping 10.0.0.2",
         "crm off",
     ]
+    group = f"{names[0]} IPaddr::{VIP}/24/eth0 httpd\n"
     return {
         "ha.cf": "\n".join(hacf) + "\n",
-        "haresources": f"{names[0]} IPaddr::{VIP}/24/eth0 httpd\n",
+        "haresources": group if resources else MEMBERSHIP_ONLY,
         "authkeys": "auth 1\n1 sha1 somekey\n",
     }
+
+
+def has_resources(template: dict[str, str]) -> bool:
+    """Whether haresources names any group (comments and blank lines are not groups)."""
+    lines = template.get("haresources", "").splitlines()
+    return any(line.split("#", 1)[0].strip() for line in lines)
+
+
+def log_file(template: dict[str, str]) -> str:
+    """Where a node's log is, inside the node, once render_hacf has moved it."""
+    for line in template.get("ha.cf", "").splitlines():
+        words = _directive(line)
+        if words[:1] == ["logfile"] and len(words) == 2:
+            return f"/var/log/{Path(words[1]).name}"
+    return "/var/log/ha-log"
 
 
 def read_template(config_dir: Path) -> dict[str, str]:

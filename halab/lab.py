@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from halab import faults
-from halab.configs import Timing, node_names, read_template, seed_template
+from halab.configs import Timing, has_resources, node_names, read_template, seed_template
 from halab.daemons import HEARTBEAT_STATE, ClusterSetup, Daemon, Hacore, Stopping, daemon_for
 from halab.labnode import LabNode, process_start_time
 from halab.netns import NetnsSet
@@ -185,6 +185,12 @@ class Lab:
     @property
     def names(self) -> list[str]:
         return list(self.nodes)
+
+    @property
+    def serves_vip(self) -> bool:
+        """False for a membership-only cluster (no haresources group; keepalived always
+        has its VRRP instance)."""
+        return self.daemon.kind == "keepalived" or has_resources(self.setup.template)
 
     def boot(self, name: str) -> None:
         """Power a crashed node back on, without starting the cluster daemon."""

@@ -142,20 +142,22 @@ class SeqTracker:
             return Arrival("new", lost=(last, seq), lost_count=nlost, overflow=True)
         if self.first_missing is None or self.first_missing > last + 1:
             self.first_missing = last + 1
+        # One wait for the whole gap (Heartbeat draws one per seq): seqs lost together
+        # are then due together and asked for in one request (see Retransmission).
+        when = now + self._first_delay()
         for k in range(last + 1, seq):
-            self._add_missing(k, now)
+            self._add_missing(k, when)
+        self._next_due = min(self._next_due, when)
         self.last_seq = seq
         return Arrival("new", lost=(last, seq), lost_count=nlost)
 
-    def _add_missing(self, seq: int, now: float) -> None:
+    def _add_missing(self, seq: int, when: float) -> None:
         if len(self._missing) >= MAX_MISSING - 1:
             oldest = min(self._missing)  # rare: only when 500 seqs are already missing
             del self._missing[oldest]
             if oldest == self.first_missing:
                 self.first_missing = min(self._missing, default=seq)
-        when = now + self._first_delay()
         self._missing[seq] = when
-        self._next_due = min(self._next_due, when)
 
     def _recover(self, seq: int) -> Arrival:
         del self._missing[seq]

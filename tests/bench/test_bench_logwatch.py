@@ -10,12 +10,12 @@ from bench.logwatch import (
     LATE,
     PING_DEAD,
     FirstMatch,
-    LogCursor,
     count,
     dead_pattern,
     up_pattern,
     wait_all_match,
 )
+from halab.membership import LogCursor
 
 
 def test_cursor_reads_only_new_complete_lines(tmp_path: Path) -> None:

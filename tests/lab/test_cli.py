@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,47 @@ def test_up_exec_down() -> None:
 def test_exec_without_a_lab_says_so() -> None:
     result = halab("exec", "--prefix", "hl-none-", "node1", "--", "true")
     assert result.returncode != 0 and "need exactly one running lab" in result.stderr
+
+
+def test_up_with_more_than_two_nodes_runs_a_membership_only_cluster() -> None:
+    """hacore refuses the seed's haresources group among three nodes: `halab up` must
+    give them an empty one, and the nodes must then all see each other."""
+    up = subprocess.Popen(
+        [*HALAB, "up", "--nodes", "3", "--fast", "--medium", "mcast"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    prefix = ""
+    try:
+        assert up.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = up.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            prefix = prefix or line.split()[2]
+            if "every node sees all 2 others" in line:
+                break
+        output = "".join(lines)
+        assert "membership: every node sees all 2 others" in output, output
+        assert "Membership only:" in output and "Ask the VIP" not in output
+        assert "exited" not in output  # no daemon refused its configuration
+        nodes = halab("exec", "--prefix", prefix, "node2", "--", "hactl", "nodes").stdout
+        assert [w for w in nodes.split() if w in ("node1", "node3")] == ["node1", "node3"]
+        haresources = halab(
+            "exec", "--prefix", prefix, "node3", "--", "cat", "/etc/ha.d/haresources"
+        )
+        assert haresources.stdout.startswith("# membership only")
+    finally:
+        if prefix:
+            halab("down", "--prefix", prefix)
+        if up.poll() is None:
+            up.kill()
+        up.wait()
+        for stream in (up.stdout, up.stderr):
+            if stream:
+                stream.close()
+    assert not list(Path("/run/netns").glob(f"{prefix}*"))

@@ -6,10 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from hacore.api import ConfigError
+from hacore.config.loader import load_config
+from hacore.config.model import ClusterConfig
+from hacore.failover import FailoverConfig
+from hacore.plugins import load_plugins
 from halab.configs import (
     FAST_TIMING,
     Timing,
+    has_resources,
     keepalived_conf,
+    log_file,
     node_names,
     read_template,
     render_hacf,
@@ -125,3 +132,38 @@ def test_node_addresses_skip_the_vip() -> None:
 def test_unusable_node_sets_are_refused(names: list[str]) -> None:
     with pytest.raises(ValueError):
         node_addrs(names)
+
+
+def _load(tmp_path: Path, files: dict[str, str], me: str) -> ClusterConfig:
+    addrs = node_addrs(node_names(files["ha.cf"]))
+    target = tmp_path / me
+    target.mkdir()
+    write_ha_d(target, files, next(a for a in addrs if a.name == me), addrs, medium="mcast")
+    return load_config(target, load_plugins(), me)
+
+
+def test_more_than_two_nodes_make_a_membership_only_cluster_hacore_accepts(
+    tmp_path: Path,
+) -> None:
+    files = seed_template(["node1", "node2", "node3"])
+    assert not has_resources(files) and files["haresources"].startswith("# membership only")
+    config = _load(tmp_path, files, "node3")
+    assert config.groups == [] and FailoverConfig.from_cluster(config).groups == ()
+
+
+def test_the_seed_group_among_three_nodes_is_what_hacore_refuses(tmp_path: Path) -> None:
+    files = seed_template(["node1", "node2", "node3"], resources=True)
+    assert has_resources(files)
+    with pytest.raises(ConfigError, match="haresources failover supports two nodes"):
+        FailoverConfig.from_cluster(_load(tmp_path, files, "node1"))
+
+
+def test_two_nodes_keep_the_seed_group_unless_told_otherwise() -> None:
+    assert has_resources(seed_template(["node1", "node2"]))
+    assert not has_resources(seed_template(["node1", "node2"], resources=False))
+
+
+def test_the_log_file_is_where_render_hacf_moves_it() -> None:
+    assert log_file(seed_template(["node1", "node2"])) == "/var/log/ha-log"
+    assert log_file({"ha.cf": "logfile /opt/ha/cluster.log # mine\n"}) == "/var/log/cluster.log"
+    assert log_file({"ha.cf": "node a b\n"}) == "/var/log/ha-log"

@@ -72,7 +72,9 @@ def test_twenty_percent_loss_on_two_links_no_false_death_and_nothing_lost() -> N
     assert any(e.msg.type == "NS_rexmit" for _, e in a.effects if hasattr(e, "msg"))
 
 
-@pytest.mark.parametrize("seed", [2, 4, 5])
+# Seeds whose loss pattern silences node1 at least once (the pattern depends on every
+# packet sent, acks included, so it changes when the engine sends other packets).
+@pytest.mark.parametrize("seed", [2, 3, 29])
 def test_single_lossy_link_deaths_happen_exactly_when_statuses_stop(seed: int) -> None:
     """Oracle: a death iff no fresh status for more than deadtime, within one tick."""
     net = SimNet(cluster(PAIR), loss=0.3, seed=seed)

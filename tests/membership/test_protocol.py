@@ -280,6 +280,46 @@ def test_gap_is_logged_requested_after_a_delay_repeated_and_recovered() -> None:
     assert not sent(p.me.tick(2.0), "NS_rexmit")
 
 
+def _requested(effects: list[Effect]) -> list[tuple[int, int]]:
+    return [
+        (int(r.get("firstseq") or ""), int(r.get("lastseq") or ""))
+        for r in sent(effects, "NS_rexmit")
+    ]
+
+
+def test_seqs_lost_together_are_asked_for_in_one_request() -> None:
+    p = Pair()
+    p.status(0.0)
+    lost = [p.peer.stamp(Message(("t", "app")), 0.0, WALL_OFFSET) for _ in range(3)]
+    p.from_peer(Message(("t", "app")), 0.0)
+    assert _requested(p.me.tick(0.3)) == [(2, 4)]
+    p.me.receive(lost[1].copy(), "eth1", 0.35)  # seq 3 arrives
+    assert _requested(p.me.tick(0.6)) == [(2, 2), (4, 4)]
+
+
+def test_a_long_run_is_asked_for_fifty_seqs_at_a_time() -> None:
+    """A sender answers at most 50 seqs per request (MAX_REXMIT_BATCH)."""
+    p = Pair()
+    p.status(0.0)
+    p.skip_seq(120)
+    p.from_peer(Message(("t", "app")), 0.0)
+    assert _requested(p.me.tick(0.3)) == [(2, 51), (52, 101), (102, 121)]
+
+
+def test_the_requested_range_is_served_as_separate_identical_messages() -> None:
+    p = Pair()
+    p.status(0.0)
+    p.skip_seq(3)
+    p.from_peer(Message(("t", "app")), 0.0)
+    [request] = sent(p.me.tick(0.3), "NS_rexmit")
+    stamped = p.me.stamp(request, 0.3, WALL_OFFSET + 0.3)
+    resent = [e.msg for e in of(p.peer.receive(stamped.copy(), "eth1", 0.3), Send) if e.stamped]
+    assert [m.get("seq") for m in resent] == ["2", "3", "4"]
+    delivered = [e for m in resent for e in p.me.receive(m.copy(), "eth1", 0.31)]
+    assert [e.msg.get("seq") for e in of(delivered, Deliver)] == ["2", "3", "4"]
+    assert _requested(p.me.tick(1.0)) == []
+
+
 def test_rexmit_delay_is_random_between_50_ms_and_max() -> None:
     delays = []
     for seed in range(30):
@@ -411,6 +451,29 @@ def test_acks_every_tenth_message_at_the_random_trigger() -> None:
     expected = [s for s in range(1, 31) if s % 10 == trigger]
     assert [(a.get("dest"), int(a.get("ackseq") or "", 16)) for a in acks] == [
         ("node2", s) for s in expected
+    ]
+
+
+def test_a_peer_whose_status_says_hacore_gets_no_acks() -> None:
+    """hacore keeps no flow-control window: acks to it would only load a large cluster."""
+    p = Pair()
+    assert p.from_peer(Message(("t", "app")), 0.0) is not None  # seq 1: nothing known yet
+    acks = sent(p.status(0.01), "NS_ackmsg")  # seq 2 says hacore=1
+    for i in range(2, 40):
+        acks += sent(p.from_peer(Message(("t", "app")), i * 0.01), "NS_ackmsg")
+    assert acks == [] and p.me.is_hacore("node2")
+
+
+def test_a_peer_without_the_hacore_field_keeps_heartbeats_acks() -> None:
+    p = Pair()
+    heartbeat_status = p.peer.status_message(0.0)
+    heartbeat_status.remove("hacore")
+    acks = sent(p.from_peer(heartbeat_status, 0.0), "NS_ackmsg")
+    for i in range(1, 30):
+        acks += sent(p.from_peer(Message(("t", "app")), i * 0.01), "NS_ackmsg")
+    trigger = p.me._peers["node2"].track.ack_trigger
+    assert [int(a.get("ackseq") or "", 16) for a in acks] == [
+        s for s in range(1, 31) if s % 10 == trigger
     ]
 
 
