@@ -383,6 +383,7 @@ class ResourceManager:
             )
             return when_unknown
         self._observe("status", agent, started, True)
+        self._done("status", agent, started, running=running)
         return running
 
     async def _act(
@@ -402,13 +403,14 @@ class ResourceManager:
             )
             return False
         self._observe(action, agent, started, True)
-        log.debug(
-            "resource_done",
-            action=action,
-            resource=str(agent),
-            ms=round((time.monotonic() - started) * 1000, 2),
-        )
+        self._done(action, agent, started)
         return True
+
+    def _done(self, action: str, agent: ResourceAgent, started: float, **context: object) -> None:
+        """One line per agent action with its duration: a hand-over's log then shows how
+        long each script (and each in-process agent) took, apart from hacore's own time."""
+        ms = round((time.monotonic() - started) * 1000, 2)
+        log.info("resource_done", action=action, resource=str(agent), ms=ms, **context)
 
     def _observe(self, action: str, agent: ResourceAgent, started: float, ok: bool) -> None:
         if self.observe is not None:

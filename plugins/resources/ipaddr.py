@@ -30,6 +30,7 @@ import contextlib
 import errno
 import ipaddress
 import socket
+import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,8 @@ class IpAddressAgent(ResourceAgent):
         self._announcer: Announcer | None = None
 
     async def start(self) -> None:
+        placement: Placement | None = None
+        kernel_s = 0.0
         async with self._netlink("start") as ipr, _alloc_lock():
             present = await _addresses_of(ipr, self.spec.ip)
             if present:
@@ -119,8 +122,10 @@ class IpAddressAgent(ResourceAgent):
             else:
                 placement = await self._place(ipr)
                 link = placement.link
-                await self._add(ipr, placement)
-        self._announce(link)
+                kernel_s = await self._add(ipr, placement)
+        kernel_s += self._announce(link)
+        if placement is not None:
+            self._log_added(placement, kernel_s)
 
     async def stop(self) -> None:
         if self._announcer is not None:
@@ -128,6 +133,7 @@ class IpAddressAgent(ResourceAgent):
             self._announcer = None
         async with self._netlink("stop") as ipr:
             for msg in await _addresses_of(ipr, self.spec.ip):
+                asked = time.monotonic()
                 try:
                     await ipr.addr(
                         "del",
@@ -142,6 +148,7 @@ class IpAddressAgent(ResourceAgent):
                     "ip_removed",
                     ip=str(self.spec.ip),
                     label=msg.get("IFA_LABEL"),
+                    kernel_ms=_ms(time.monotonic() - asked),
                     msg=f"IP Address {self.spec.ip} released",
                 )
 
@@ -181,15 +188,18 @@ class IpAddressAgent(ResourceAgent):
         if self._announcer is not None:
             await self._announcer.wait()
 
-    def _announce(self, link: Link) -> None:
+    def _announce(self, link: Link) -> float:
+        """Start the gratuitous ARPs; returns the seconds the first one took to send."""
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
         if link.mac is None:
             log.debug("ip_announce_skipped", ip=str(self.spec.ip), reason=f"{link.name}: no ARP")
-            return
+            return 0.0
         self._announcer = Announcer(link.name, link.mac, self.spec.ip, self.flavour.arp)
+        started = time.monotonic()
         self._announcer.start()
+        return time.monotonic() - started
 
     @contextlib.asynccontextmanager
     async def _netlink(self, action: str) -> AsyncIterator[Any]:
@@ -257,8 +267,10 @@ class IpAddressAgent(ResourceAgent):
                 return label
         raise ResourceError(f"{self}: no free alias label on {link.name}")
 
-    async def _add(self, ipr: Any, placement: Placement) -> None:
+    async def _add(self, ipr: Any, placement: Placement) -> float:
+        """Add the address; returns the seconds the kernel requests took."""
         link = placement.link
+        asked = time.monotonic()
         if not link.up:
             await ipr.link("set", index=link.index, state="up")
             log.info("interface_up", interface=link.name, msg=f"Bringing device {link.name} up")
@@ -274,6 +286,12 @@ class IpAddressAgent(ResourceAgent):
             prefixlen=placement.prefixlen,
             **options,
         )
+        return time.monotonic() - asked
+
+    def _log_added(self, placement: Placement, kernel_s: float) -> None:
+        """Heartbeat's line for the new address; ``kernel_ms``: the netlink requests and
+        the first gratuitous ARP, the part of the start that is the kernel's."""
+        link = placement.link
         log.info(
             "ip_added",
             ip=str(self.spec.ip),
@@ -281,6 +299,7 @@ class IpAddressAgent(ResourceAgent):
             interface=link.name,
             label=placement.label,
             broadcast=str(placement.broadcast) if placement.broadcast else None,
+            kernel_ms=_ms(kernel_s),
             msg=(
                 f"Adding inet address {self.spec.ip}/{placement.prefixlen}"
                 + (f" with broadcast address {placement.broadcast}" if placement.broadcast else "")
@@ -288,6 +307,10 @@ class IpAddressAgent(ResourceAgent):
                 + (f" (with label {placement.label})" if placement.label else "")
             ),
         )
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
 
 
 async def _addresses_of(ipr: Any, ip: ipaddress.IPv4Address) -> list[Any]:
