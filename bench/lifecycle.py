@@ -21,6 +21,7 @@ The seed-timings variant (failover_slow) stops after the crash: its dead time is
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from halab.topology import VIP
 from halab.watcher import Prober, longest_gap
 
 AFTER_HIT_S = 0.5  # how long the client keeps watching after the expected answer
+QUIET_WINDOW_S = 0.55  # as long as a quick hand-over's gap window (answer + AFTER_HIT_S)
 BETWEEN_STEPS_S = 1.0
 HANDOVER_LOG_WAIT_S = 5.0  # the taking node's last start may end after the first answer
 HB_TOOLS = "/usr/share/heartbeat"
@@ -110,6 +112,15 @@ def _handover(
     trial.run.say(f"    {describe(step, releasing, taking, parts)}")
 
 
+def _note_quiet(trial: Trial, prober: Prober, event: float) -> None:
+    """The longest gap the client saw in the quiet moment before a hand-over: the lab's
+    own noise floor (the prober's 10 ms period and the machine's scheduling)."""
+    gap = longest_gap(prober.probes(), event - QUIET_WINDOW_S, event)
+    quiet = trial.detail.setdefault("quiet_gaps_s", [])
+    quiet.append(round(gap, 4))
+    trial.metrics["quiet_gap_s"] = statistics.median(quiet)
+
+
 def cold_start(trial: Trial, lab: Lab, prober: Prober, case: Case) -> None:
     _power_on(lab, case)
     event = now()
@@ -168,6 +179,7 @@ class _Returned:
 def graceful(trial: Trial, lab: Lab, prober: Prober) -> None:
     """Stop node1's daemon (Heartbeat: its init script; others: SIGTERM)."""
     wall, event = time.time(), now()
+    _note_quiet(trial, prober, event)
     stopped = _Returned(lab.stop("node1", wait=False).process)
     hit = wait_probe(lab, prober, "node2", event, COLD_START_TIMEOUT_S, on_tick=stopped.poll)
     settle(AFTER_HIT_S)
@@ -200,6 +212,7 @@ def operator_move(trial: Trial, lab: Lab, prober: Prober, move: str) -> None:
     command = _operator(trial, lab, move)
     if command is None:
         return
+    _note_quiet(trial, prober, event)
     returned = _Returned(command)
     hit = wait_probe(lab, prober, taking, event, COLD_START_TIMEOUT_S, on_tick=returned.poll)
     settle(AFTER_HIT_S)

@@ -93,6 +93,7 @@ METRICS: dict[str, list[Metric]] = {
         _m("standby_gap_s", "standby: longest client gap", "s"),
         _m("takeover_to_node1_s", "takeover on node1 -> node1 answers", "s"),
         _m("takeover_gap_s", "takeover: longest client gap", "s"),
+        _m("quiet_gap_s", "no hand-over: longest client gap in 0.55 s (lab noise)", "s", False),
     ],
     "failover_slow": [
         _m("cold_start_s", "cold start -> VIP answers", "s"),
