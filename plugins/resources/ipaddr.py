@@ -243,11 +243,13 @@ class IpAddressAgent(ResourceAgent):
         asked = time.monotonic()
         if not link.up:
             await rtnl.set_up(nl, link.index)
-            log.info("interface_up", interface=link.name, msg=f"Bringing device {link.name} up")
         await rtnl.add_address(
             nl, link.index, self.spec.ip, placement.prefixlen, placement.broadcast, placement.label
         )
-        return time.monotonic() - asked
+        kernel_s = time.monotonic() - asked
+        if not link.up:
+            log.info("interface_up", interface=link.name, msg=f"Bringing device {link.name} up")
+        return kernel_s
 
     def _log_added(self, placement: Placement, kernel_s: float) -> None:
         """Heartbeat's line for the new address; ``kernel_ms``: the netlink requests and
