@@ -1,8 +1,8 @@
 """``IPaddr`` and ``IPaddr2``: a virtual IPv4 address, managed over netlink in-process.
 
 Heartbeat runs two shell layers and ``ifconfig``/``ip`` for every VIP action; here one
-netlink conversation (``_rtnl``, in the calling process's network namespace) does it in
-about a millisecond. Behaviour follows the OCF agents Debian's wrappers call:
+netlink conversation (pyroute2 through ``_rtnl``, in the calling process's network
+namespace) does it in about a millisecond. Behaviour follows the OCF agents Debian's wrappers call:
 
 * the interface is the one named, else the one whose connected subnet (a link-scope
   route of the main table, longest prefix first, as ``findif`` picks it) contains the
@@ -32,8 +32,10 @@ import ipaddress
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
+from pyroute2.netlink.exceptions import NetlinkError
 
 from hacore.api import ResourceAgent, ResourceError, ResourceRequest, ResourceType
 from hacore.hookspecs import hookimpl
@@ -41,7 +43,7 @@ from hacore.hookspecs import hookimpl
 from . import _rtnl as rtnl
 from ._garp import Announcer, ArpPlan
 from ._ipargs import IFNAMSIZ, IpSpec, parse_ip_args
-from ._rtnl import Address, KernelRefusal, Link, Netlink
+from ._rtnl import Link
 
 log = structlog.get_logger("hacore.resources.ipaddr")
 
@@ -81,16 +83,16 @@ class IpAddressAgent(ResourceAgent):
     async def start(self) -> None:
         placement: Placement | None = None
         kernel_s = 0.0
-        async with self._netlink("start") as nl:
-            everything = await rtnl.addresses(nl)
+        async with self._netlink("start") as ipr:
+            everything = await rtnl.addresses(ipr)
             present = rtnl.matching(everything, self.spec.ip)
             if present:
-                link = await self._link_of(nl, present[0])
+                link = await self._link_of(ipr, present[0])
                 log.info("ip_already_present", ip=str(self.spec.ip), interface=link.name)
             else:
-                placement = await self._place(nl, everything)
+                placement = await self._place(ipr, everything)
                 link = placement.link
-                kernel_s = await self._add(nl, placement)
+                kernel_s = await self._add(ipr, placement)
         kernel_s += self._announce(link)
         if placement is not None:
             self._log_added(placement, kernel_s)
@@ -99,30 +101,35 @@ class IpAddressAgent(ResourceAgent):
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
-        async with self._netlink("stop") as nl:
-            for address in rtnl.matching(await rtnl.addresses(nl), self.spec.ip):
+        async with self._netlink("stop") as ipr:
+            for msg in rtnl.matching(await rtnl.addresses(ipr), self.spec.ip):
                 asked = time.monotonic()
                 try:
-                    await rtnl.delete_address(nl, address.index, self.spec.ip, address.prefixlen)
-                except KernelRefusal as exc:
+                    await ipr.addr(
+                        "del",
+                        index=msg["index"],
+                        address=str(self.spec.ip),
+                        prefixlen=msg["prefixlen"],
+                    )
+                except NetlinkError as exc:
                     if exc.code != errno.EADDRNOTAVAIL:  # gone meanwhile: that is stopped
                         raise
                 log.info(
                     "ip_removed",
                     ip=str(self.spec.ip),
-                    label=address.label,
+                    label=msg.get("IFA_LABEL"),
                     kernel_ms=_ms(time.monotonic() - asked),
                     msg=f"IP Address {self.spec.ip} released",
                 )
 
     async def status(self) -> bool:
-        async with self._netlink("status") as nl:
-            return bool(rtnl.matching(await rtnl.addresses(nl), self.spec.ip))
+        async with self._netlink("status") as ipr:
+            return bool(rtnl.matching(await rtnl.addresses(ipr), self.spec.ip))
 
     async def monitor(self) -> bool:
-        async with self._netlink("monitor") as nl:
-            present = rtnl.matching(await rtnl.addresses(nl), self.spec.ip)
-            found = [await rtnl.link(nl, index=address.index) for address in present]
+        async with self._netlink("monitor") as ipr:
+            present = rtnl.matching(await rtnl.addresses(ipr), self.spec.ip)
+            found = [await rtnl.link(ipr, index=msg["index"]) for msg in present]
         if not present:
             return False
         where = [link for link in found if link is not None]
@@ -138,12 +145,12 @@ class IpAddressAgent(ResourceAgent):
         return True
 
     async def announce(self) -> None:
-        async with self._netlink("announce") as nl:
-            present = rtnl.matching(await rtnl.addresses(nl), self.spec.ip)
+        async with self._netlink("announce") as ipr:
+            present = rtnl.matching(await rtnl.addresses(ipr), self.spec.ip)
             if not present:
                 log.debug("ip_announce_skipped", ip=str(self.spec.ip), reason="not configured")
                 return
-            link = await self._link_of(nl, present[0])
+            link = await self._link_of(ipr, present[0])
         self._announce(link)
 
     async def wait_announced(self) -> None:
@@ -165,38 +172,38 @@ class IpAddressAgent(ResourceAgent):
         return time.monotonic() - started
 
     @contextlib.asynccontextmanager
-    async def _netlink(self, action: str) -> AsyncIterator[Netlink]:
+    async def _netlink(self, action: str) -> AsyncIterator[Any]:
         """The shared netlink socket for one action, bounded by the request's timeout;
         kernel refusals become ResourceError naming the resource and the action."""
         try:
-            async with asyncio.timeout(self.request.timeout), rtnl.conversation() as nl:
-                yield nl
+            async with asyncio.timeout(self.request.timeout), rtnl.conversation() as ipr:
+                yield ipr
         except TimeoutError:
             raise ResourceError(
                 f"{self} {action} timed out after {self.request.timeout:g}s"
             ) from None
-        except KernelRefusal as exc:
+        except NetlinkError as exc:
             raise ResourceError(f"{self} {action} failed: {exc}") from exc
 
-    async def _link_of(self, nl: Netlink, address: Address) -> Link:
-        link = await rtnl.link(nl, index=address.index)
+    async def _link_of(self, ipr: Any, address: Any) -> Link:
+        link = await rtnl.link(ipr, index=address["index"])
         if link is None:  # removed between the two answers
             raise ResourceError(f"{self}: the interface of {self.spec.ip} disappeared")
         return link
 
-    async def _place(self, nl: Netlink, everything: list[Address]) -> Placement:
+    async def _place(self, ipr: Any, everything: list[Any]) -> Placement:
         """Where the address goes. With both the netmask and the interface written the
         subnet lookup could not change the answer, so it is skipped."""
         spec = self.spec
         link: Link | None = None
         if spec.interface is not None:
-            link = await rtnl.link(nl, name=spec.interface)
+            link = await rtnl.link(ipr, name=spec.interface)
             if link is None:
                 raise ResourceError(f"{self}: interface {spec.interface} does not exist")
         prefixlen = spec.prefixlen
         if link is None or prefixlen is None:
             index = None if link is None else link.index
-            subnet = await rtnl.connected_subnet(nl, spec.ip, spec.prefixlen, index)
+            subnet = await rtnl.connected_subnet(ipr, spec.ip, spec.prefixlen, index)
             if subnet is None:
                 where = f"on {link.name} " if link else ""
                 raise ResourceError(
@@ -205,7 +212,7 @@ class IpAddressAgent(ResourceAgent):
                 )
             network, oif = subnet
             if link is None:
-                link = await rtnl.link(nl, index=oif)
+                link = await rtnl.link(ipr, index=oif)
                 if link is None:
                     raise ResourceError(f"{self}: the interface of {network} disappeared")
             prefixlen = prefixlen or network.prefixlen
@@ -222,12 +229,12 @@ class IpAddressAgent(ResourceAgent):
             case _:
                 return network.broadcast_address if prefixlen <= 30 else None
 
-    def _label(self, everything: list[Address], link: Link) -> str | None:
+    def _label(self, everything: list[Any], link: Link) -> str | None:
         if self.spec.label is not None:
             return self.spec.label
         if not self.flavour.auto_label:
             return None
-        in_use = {a.label for a in everything if a.index == link.index}
+        in_use = {msg.get("IFA_LABEL") for msg in everything if msg["index"] == link.index}
         for n in range(MAX_ALIASES):
             label = f"{link.name}:{n}"
             if len(label) >= IFNAMSIZ:
@@ -237,14 +244,23 @@ class IpAddressAgent(ResourceAgent):
                 return label
         raise ResourceError(f"{self}: no free alias label on {link.name}")
 
-    async def _add(self, nl: Netlink, placement: Placement) -> float:
+    async def _add(self, ipr: Any, placement: Placement) -> float:
         """Add the address; returns the seconds the kernel requests took."""
         link = placement.link
         asked = time.monotonic()
         if not link.up:
-            await rtnl.set_up(nl, link.index)
-        await rtnl.add_address(
-            nl, link.index, self.spec.ip, placement.prefixlen, placement.broadcast, placement.label
+            await ipr.link("set", index=link.index, state="up")
+        options: dict[str, Any] = {}
+        if placement.broadcast is not None:
+            options["broadcast"] = str(placement.broadcast)
+        if placement.label is not None:
+            options["label"] = placement.label
+        await ipr.addr(
+            "add",
+            index=link.index,
+            address=str(self.spec.ip),
+            prefixlen=placement.prefixlen,
+            **options,
         )
         kernel_s = time.monotonic() - asked
         if not link.up:
