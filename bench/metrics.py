@@ -89,6 +89,11 @@ METRICS: dict[str, list[Metric]] = {
         _m("failback_gap_s", "auto_failback: longest client gap", "s"),
         _m("failback_after_crash_s", "node1 reboots after crash -> node1 answers", "s"),
         _m("failback_after_crash_gap_s", "reboot after crash: longest client gap", "s"),
+        _m("standby_to_node2_s", "standby on node1 -> node2 answers", "s"),
+        _m("standby_gap_s", "standby: longest client gap", "s"),
+        _m("takeover_to_node1_s", "takeover on node1 -> node1 answers", "s"),
+        _m("takeover_gap_s", "takeover: longest client gap", "s"),
+        _m("quiet_gap_s", "no hand-over: longest client gap in 0.55 s (lab noise)", "s", False),
     ],
     "failover_slow": [
         _m("cold_start_s", "cold start -> VIP answers", "s"),
@@ -125,7 +130,7 @@ METRICS: dict[str, list[Metric]] = {
 }
 
 BENCH_TITLES = {
-    "lifecycle": "Start, crash failover, graceful handover, auto_failback",
+    "lifecycle": "Start, crash failover, graceful handover, auto_failback, standby",
     "failover_slow": "Crash failover at the seed's timings",
     "partition": "Partition of the heartbeat link, then heal",
     "idle": "Idle overhead",

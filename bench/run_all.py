@@ -29,6 +29,7 @@ from bench import machine
 from bench.common import Run, Trial
 from bench.false_failovers import false_failovers, realtime_case
 from bench.idle import idle
+from bench.lifecycle import CASES as LIFECYCLE_CASES
 from bench.lifecycle import failover_slow, lifecycle
 from bench.metrics import DAEMONS
 from bench.partition import partition
@@ -52,7 +53,9 @@ def _interleaved(run: Run, bench: str, case: str, reps: int, body: Body) -> None
 def run_bench(run: Run, bench: str) -> None:
     plan = run.plan
     if bench == "lifecycle":
-        _interleaved(run, bench, FAST.label, plan.reps, lambda t: lifecycle(t, FAST, plan.settle_s))
+        for case in LIFECYCLE_CASES:
+            body = partial(lifecycle, profile=FAST, settle_s=plan.settle_s, case=case)
+            _interleaved(run, bench, case.label(FAST), plan.reps, body)
     elif bench == "failover_slow":
         _interleaved(
             run, bench, SEED.label, plan.slow_reps, lambda t: failover_slow(t, SEED, plan.settle_s)

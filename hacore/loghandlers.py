@@ -32,14 +32,23 @@ def safe_text(text: str) -> str:
 
 
 class SafeFormatter(logging.Formatter):
-    """Wraps the real formatter and makes its output :func:`safe_text`."""
+    """Wraps the real formatter and makes its output :func:`safe_text`.
+
+    Every handler shares this formatter, and a line goes to two or three of them (the
+    log file, stderr, the debug file): it is rendered once, for the first.
+    """
 
     def __init__(self, inner: logging.Formatter) -> None:
         super().__init__()
         self.inner = inner
+        self._last: tuple[logging.LogRecord, str] | None = None
 
     def format(self, record: logging.LogRecord) -> str:
-        return safe_text(self.inner.format(record))
+        if self._last is not None and self._last[0] is record:
+            return self._last[1]
+        text = safe_text(self.inner.format(record))
+        self._last = (record, text)
+        return text
 
 
 def _complain(text: str) -> None:

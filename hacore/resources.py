@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -383,6 +384,7 @@ class ResourceManager:
             )
             return when_unknown
         self._observe("status", agent, started, True)
+        self._done("status", agent, started, running=running)
         return running
 
     async def _act(
@@ -402,13 +404,16 @@ class ResourceManager:
             )
             return False
         self._observe(action, agent, started, True)
-        log.debug(
-            "resource_done",
-            action=action,
-            resource=str(agent),
-            ms=round((time.monotonic() - started) * 1000, 2),
-        )
+        self._done(action, agent, started)
         return True
+
+    def _done(self, action: str, agent: ResourceAgent, started: float, **context: object) -> None:
+        """One line per start, stop and status with its duration: a hand-over's log then
+        shows how long each script (and each in-process agent) took, apart from hacore's
+        own time (a re-announcement, a no-op for most agents, only at debug level)."""
+        ms = round((time.monotonic() - started) * 1000, 2)
+        level = logging.DEBUG if action == "announce" else logging.INFO
+        log.log(level, "resource_done", action=action, resource=str(agent), ms=ms, **context)
 
     def _observe(self, action: str, agent: ResourceAgent, started: float, ok: bool) -> None:
         if self.observe is not None:

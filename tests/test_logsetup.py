@@ -7,8 +7,9 @@ import logging
 import logging.handlers
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -46,6 +47,46 @@ def test_debug_level_sends_debug_lines_to_the_logfile_too(tmp_path: Path) -> Non
     logsetup.configure("node1", logfile=tmp_path / "ha-log", debug=1, stderr=False)
     _emit()
     assert "debug: [tick_detail n=1]" in (tmp_path / "ha-log").read_text()
+
+
+def test_debug_lines_nobody_writes_are_not_even_time_stamped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamped: list[str] = []
+
+    class CountingStamper(structlog.processors.TimeStamper):
+        def __call__(
+            self, logger: Any, name: str, event: MutableMapping[str, Any]
+        ) -> MutableMapping[str, Any]:
+            stamped.append(str(event["event"]))
+            return super().__call__(logger, name, event)
+
+    monkeypatch.setattr(structlog.processors, "TimeStamper", CountingStamper)
+    logsetup.configure("node1", logfile=tmp_path / "ha-log", stderr=False)
+    _emit()
+    assert stamped == ["late_heartbeat"]  # the debug line stopped at the level check
+    logsetup.configure("node1", logfile=tmp_path / "ha-log", debugfile=tmp_path / "d", stderr=False)
+    _emit()
+    assert stamped == ["late_heartbeat", "late_heartbeat", "tick_detail"]
+
+
+def test_a_line_is_rendered_once_whatever_the_number_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    render = logsetup._render_text
+
+    def counting(logger: object, name: str, event: MutableMapping[str, object]) -> str:
+        rendered.append(str(event["event"]))
+        return render(logger, name, event)
+
+    monkeypatch.setattr(logsetup, "_render_text", counting)
+    logfile, debugfile = tmp_path / "ha-log", tmp_path / "ha-debug"
+    logsetup.configure("node1", logfile=logfile, debugfile=debugfile, debug=1, stderr=False)
+    _emit()
+    assert rendered == ["late_heartbeat", "tick_detail"]
+    assert logfile.read_text() == debugfile.read_text()  # both got both lines, alike
+    assert len(logfile.read_text().splitlines()) == 2
 
 
 def test_json_lines_carry_node_event_and_level(tmp_path: Path) -> None:

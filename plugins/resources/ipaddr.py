@@ -1,8 +1,8 @@
 """``IPaddr`` and ``IPaddr2``: a virtual IPv4 address, managed over netlink in-process.
 
 Heartbeat runs two shell layers and ``ifconfig``/``ip`` for every VIP action; here one
-netlink conversation (pyroute2, in the calling process's network namespace) does it in
-about a millisecond. Behaviour follows the OCF agents Debian's wrappers call:
+netlink conversation (pyroute2 through ``_rtnl``, in the calling process's network
+namespace) does it in about a millisecond. Behaviour follows the OCF agents Debian's wrappers call:
 
 * the interface is the one named, else the one whose connected subnet (a link-scope
   route of the main table, longest prefix first, as ``findif`` picks it) contains the
@@ -29,31 +29,24 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
-import socket
-import weakref
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pyroute2 import AsyncIPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from hacore.api import ResourceAgent, ResourceError, ResourceRequest, ResourceType
 from hacore.hookspecs import hookimpl
 
+from . import _rtnl as rtnl
 from ._garp import Announcer, ArpPlan
 from ._ipargs import IFNAMSIZ, IpSpec, parse_ip_args
+from ._rtnl import Link
 
 log = structlog.get_logger("hacore.resources.ipaddr")
 
-IFF_UP = 0x1
-IFF_NOARP = 0x80
-IFF_LOWER_UP = 0x10000
-ARPHRD_ETHER = 1
-RT_TABLE_MAIN = 254
-RT_SCOPE_LINK = 253
-RTN_UNICAST = 1
 MAX_ALIASES = 512  # IPaddr's find_free_interface gives up after eth0:511
 
 
@@ -71,15 +64,6 @@ IPADDR2 = Flavour("IPaddr2", ArpPlan(repeat=5, interval_s=0.2), auto_label=False
 
 
 @dataclass(frozen=True)
-class Link:
-    index: int
-    name: str
-    up: bool
-    mac: bytes | None  # None: no ARP on this link (loopback, NOARP, not Ethernet)
-    carrier: bool = True
-
-
-@dataclass(frozen=True)
 class Placement:
     """Where and how the address goes: decided from the kernel's current view."""
 
@@ -87,20 +71,6 @@ class Placement:
     prefixlen: int
     broadcast: ipaddress.IPv4Address | None
     label: str | None
-
-
-_ALLOC_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _alloc_lock() -> asyncio.Lock:
-    """One lock per event loop so two VIPs started at once never pick the same label."""
-    loop = asyncio.get_running_loop()
-    lock = _ALLOC_LOCKS.get(loop)
-    if lock is None:
-        lock = _ALLOC_LOCKS[loop] = asyncio.Lock()
-    return lock
 
 
 class IpAddressAgent(ResourceAgent):
@@ -111,23 +81,29 @@ class IpAddressAgent(ResourceAgent):
         self._announcer: Announcer | None = None
 
     async def start(self) -> None:
-        async with self._netlink("start") as ipr, _alloc_lock():
-            present = await _addresses_of(ipr, self.spec.ip)
+        placement: Placement | None = None
+        kernel_s = 0.0
+        async with self._netlink("start") as ipr:
+            everything = await rtnl.addresses(ipr)
+            present = rtnl.matching(everything, self.spec.ip)
             if present:
-                link = (await _links(ipr))[present[0]["index"]]
+                link = await self._link_of(ipr, present[0])
                 log.info("ip_already_present", ip=str(self.spec.ip), interface=link.name)
             else:
-                placement = await self._place(ipr)
+                placement = await self._place(ipr, everything)
                 link = placement.link
-                await self._add(ipr, placement)
-        self._announce(link)
+                kernel_s = await self._add(ipr, placement)
+        kernel_s += self._announce(link)
+        if placement is not None:
+            self._log_added(placement, kernel_s)
 
     async def stop(self) -> None:
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
         async with self._netlink("stop") as ipr:
-            for msg in await _addresses_of(ipr, self.spec.ip):
+            for msg in rtnl.matching(await rtnl.addresses(ipr), self.spec.ip):
+                asked = time.monotonic()
                 try:
                     await ipr.addr(
                         "del",
@@ -142,20 +118,21 @@ class IpAddressAgent(ResourceAgent):
                     "ip_removed",
                     ip=str(self.spec.ip),
                     label=msg.get("IFA_LABEL"),
+                    kernel_ms=_ms(time.monotonic() - asked),
                     msg=f"IP Address {self.spec.ip} released",
                 )
 
     async def status(self) -> bool:
         async with self._netlink("status") as ipr:
-            return bool(await _addresses_of(ipr, self.spec.ip))
+            return bool(rtnl.matching(await rtnl.addresses(ipr), self.spec.ip))
 
     async def monitor(self) -> bool:
         async with self._netlink("monitor") as ipr:
-            present = await _addresses_of(ipr, self.spec.ip)
-            links = await _links(ipr) if present else {}
+            present = rtnl.matching(await rtnl.addresses(ipr), self.spec.ip)
+            found = [await rtnl.link(ipr, index=msg["index"]) for msg in present]
         if not present:
             return False
-        where = [links[msg["index"]] for msg in present if msg["index"] in links]
+        where = [link for link in found if link is not None]
         if self.spec.interface is not None and all(
             link.name != self.spec.interface for link in where
         ):
@@ -169,11 +146,11 @@ class IpAddressAgent(ResourceAgent):
 
     async def announce(self) -> None:
         async with self._netlink("announce") as ipr:
-            present = await _addresses_of(ipr, self.spec.ip)
+            present = rtnl.matching(await rtnl.addresses(ipr), self.spec.ip)
             if not present:
                 log.debug("ip_announce_skipped", ip=str(self.spec.ip), reason="not configured")
                 return
-            link = (await _links(ipr))[present[0]["index"]]
+            link = await self._link_of(ipr, present[0])
         self._announce(link)
 
     async def wait_announced(self) -> None:
@@ -181,22 +158,25 @@ class IpAddressAgent(ResourceAgent):
         if self._announcer is not None:
             await self._announcer.wait()
 
-    def _announce(self, link: Link) -> None:
+    def _announce(self, link: Link) -> float:
+        """Start the gratuitous ARPs; returns the seconds the first one took to send."""
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
         if link.mac is None:
             log.debug("ip_announce_skipped", ip=str(self.spec.ip), reason=f"{link.name}: no ARP")
-            return
+            return 0.0
         self._announcer = Announcer(link.name, link.mac, self.spec.ip, self.flavour.arp)
+        started = time.monotonic()
         self._announcer.start()
+        return time.monotonic() - started
 
     @contextlib.asynccontextmanager
     async def _netlink(self, action: str) -> AsyncIterator[Any]:
-        """A netlink socket for one action, bounded by the request's timeout; kernel
-        refusals become ResourceError naming the resource and the action."""
+        """The shared netlink socket for one action, bounded by the request's timeout;
+        kernel refusals become ResourceError naming the resource and the action."""
         try:
-            async with asyncio.timeout(self.request.timeout), AsyncIPRoute() as ipr:
+            async with asyncio.timeout(self.request.timeout), rtnl.conversation() as ipr:
                 yield ipr
         except TimeoutError:
             raise ResourceError(
@@ -205,28 +185,39 @@ class IpAddressAgent(ResourceAgent):
         except NetlinkError as exc:
             raise ResourceError(f"{self} {action} failed: {exc}") from exc
 
-    async def _place(self, ipr: Any) -> Placement:
+    async def _link_of(self, ipr: Any, address: Any) -> Link:
+        link = await rtnl.link(ipr, index=address["index"])
+        if link is None:  # removed between the two answers
+            raise ResourceError(f"{self}: the interface of {self.spec.ip} disappeared")
+        return link
+
+    async def _place(self, ipr: Any, everything: list[Any]) -> Placement:
+        """Where the address goes. With both the netmask and the interface written the
+        subnet lookup could not change the answer, so it is skipped."""
         spec = self.spec
-        links = await _links(ipr)
         link: Link | None = None
         if spec.interface is not None:
-            link = next((lk for lk in links.values() if lk.name == spec.interface), None)
+            link = await rtnl.link(ipr, name=spec.interface)
             if link is None:
                 raise ResourceError(f"{self}: interface {spec.interface} does not exist")
-        subnet = await _connected_subnet(ipr, spec, link)
-        if subnet is not None:
+        prefixlen = spec.prefixlen
+        if link is None or prefixlen is None:
+            index = None if link is None else link.index
+            subnet = await rtnl.connected_subnet(ipr, spec.ip, spec.prefixlen, index)
+            if subnet is None:
+                where = f"on {link.name} " if link else ""
+                raise ResourceError(
+                    f"{self}: no interface {where}has a subnet containing {spec.ip}; "
+                    "name the netmask and interface (ip/bits/interface)"
+                )
             network, oif = subnet
-            link = links[oif]
-            prefixlen = spec.prefixlen or network.prefixlen
-        elif link is not None and spec.prefixlen is not None:
-            prefixlen = spec.prefixlen
-        else:
-            where = f"on {link.name} " if link else ""
-            raise ResourceError(
-                f"{self}: no interface {where}has a subnet containing {spec.ip}; "
-                "name the netmask and interface (ip/bits/interface)"
-            )
-        return Placement(link, prefixlen, self._broadcast(prefixlen), await self._label(ipr, link))
+            if link is None:
+                link = await rtnl.link(ipr, index=oif)
+                if link is None:
+                    raise ResourceError(f"{self}: the interface of {network} disappeared")
+            prefixlen = prefixlen or network.prefixlen
+        label = self._label(everything, link)
+        return Placement(link, prefixlen, self._broadcast(prefixlen), label)
 
     def _broadcast(self, prefixlen: int) -> ipaddress.IPv4Address | None:
         network = ipaddress.IPv4Network((self.spec.ip, prefixlen), strict=False)
@@ -238,16 +229,12 @@ class IpAddressAgent(ResourceAgent):
             case _:
                 return network.broadcast_address if prefixlen <= 30 else None
 
-    async def _label(self, ipr: Any, link: Link) -> str | None:
+    def _label(self, everything: list[Any], link: Link) -> str | None:
         if self.spec.label is not None:
             return self.spec.label
         if not self.flavour.auto_label:
             return None
-        in_use = {
-            msg.get("IFA_LABEL")
-            async for msg in await ipr.addr("dump", family=socket.AF_INET)
-            if msg["index"] == link.index
-        }
+        in_use = {msg.get("IFA_LABEL") for msg in everything if msg["index"] == link.index}
         for n in range(MAX_ALIASES):
             label = f"{link.name}:{n}"
             if len(label) >= IFNAMSIZ:
@@ -257,11 +244,12 @@ class IpAddressAgent(ResourceAgent):
                 return label
         raise ResourceError(f"{self}: no free alias label on {link.name}")
 
-    async def _add(self, ipr: Any, placement: Placement) -> None:
+    async def _add(self, ipr: Any, placement: Placement) -> float:
+        """Add the address; returns the seconds the kernel requests took."""
         link = placement.link
+        asked = time.monotonic()
         if not link.up:
             await ipr.link("set", index=link.index, state="up")
-            log.info("interface_up", interface=link.name, msg=f"Bringing device {link.name} up")
         options: dict[str, Any] = {}
         if placement.broadcast is not None:
             options["broadcast"] = str(placement.broadcast)
@@ -274,6 +262,15 @@ class IpAddressAgent(ResourceAgent):
             prefixlen=placement.prefixlen,
             **options,
         )
+        kernel_s = time.monotonic() - asked
+        if not link.up:
+            log.info("interface_up", interface=link.name, msg=f"Bringing device {link.name} up")
+        return kernel_s
+
+    def _log_added(self, placement: Placement, kernel_s: float) -> None:
+        """Heartbeat's line for the new address; ``kernel_ms``: the netlink requests and
+        the first gratuitous ARP, the part of the start that is the kernel's."""
+        link = placement.link
         log.info(
             "ip_added",
             ip=str(self.spec.ip),
@@ -281,6 +278,7 @@ class IpAddressAgent(ResourceAgent):
             interface=link.name,
             label=placement.label,
             broadcast=str(placement.broadcast) if placement.broadcast else None,
+            kernel_ms=_ms(kernel_s),
             msg=(
                 f"Adding inet address {self.spec.ip}/{placement.prefixlen}"
                 + (f" with broadcast address {placement.broadcast}" if placement.broadcast else "")
@@ -290,51 +288,8 @@ class IpAddressAgent(ResourceAgent):
         )
 
 
-async def _addresses_of(ipr: Any, ip: ipaddress.IPv4Address) -> list[Any]:
-    wanted = str(ip)
-    return [
-        msg
-        async for msg in await ipr.addr("dump", family=socket.AF_INET)
-        if (msg.get("IFA_LOCAL") or msg.get("IFA_ADDRESS")) == wanted
-    ]
-
-
-async def _links(ipr: Any) -> dict[int, Link]:
-    links: dict[int, Link] = {}
-    async for msg in await ipr.link("dump"):
-        arp = msg["ifi_type"] == ARPHRD_ETHER and not msg["flags"] & IFF_NOARP
-        mac = msg.get("IFLA_ADDRESS")
-        links[msg["index"]] = Link(
-            index=msg["index"],
-            name=msg.get("IFLA_IFNAME"),
-            mac=bytes.fromhex(mac.replace(":", "")) if arp and mac else None,
-            up=bool(msg["flags"] & IFF_UP),
-            carrier=bool(msg["flags"] & IFF_LOWER_UP),
-        )
-    return links
-
-
-async def _connected_subnet(
-    ipr: Any, spec: IpSpec, link: Link | None
-) -> tuple[ipaddress.IPv4Network, int] | None:
-    """The longest connected subnet containing the address (and the netmask, if given)."""
-    best: tuple[ipaddress.IPv4Network, int] | None = None
-    async for route in await ipr.route("dump", family=socket.AF_INET, table=RT_TABLE_MAIN):
-        oif = route.get("RTA_OIF")
-        if route["scope"] != RT_SCOPE_LINK or route["type"] != RTN_UNICAST or oif is None:
-            continue
-        if link is not None and oif != link.index:
-            continue
-        network = ipaddress.IPv4Network(
-            (route.get("RTA_DST") or "0.0.0.0", route["dst_len"]), strict=False
-        )
-        if spec.ip not in network:
-            continue
-        if spec.prefixlen is not None and network.prefixlen > spec.prefixlen:
-            continue
-        if best is None or network.prefixlen > best[0].prefixlen:
-            best = (network, oif)
-    return best
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
 
 
 def _validate(request: ResourceRequest) -> None:
