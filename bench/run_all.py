@@ -31,6 +31,7 @@ from bench.false_failovers import false_failovers
 from bench.idle import idle
 from bench.lifecycle import failover_slow, lifecycle
 from bench.metrics import DAEMONS
+from bench.packet_path import packet_path
 from bench.partition import partition
 from bench.plan import FAST, IDLE_1S, SEED, Plan, make_plan, resolve_only
 from bench.scaling import Collapses, scaling
@@ -76,6 +77,8 @@ def run_bench(run: Run, bench: str) -> None:
             )
     elif bench == "false_failovers":
         _interleaved(run, bench, "deadtime 500 ms", 1, lambda t: false_failovers(t, plan))
+    elif bench == "packet_path":
+        _interleaved(run, bench, FAST.label, 1, lambda t: packet_path(t, plan.quick))
     else:
         raise ValueError(f"unknown benchmark {bench!r}")
 
@@ -97,7 +100,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated benchmarks: lifecycle, failover_slow, "
-        "partition, idle, scaling, false_failovers",
+        "partition, idle, scaling, false_failovers, packet_path",
     )
     parser.add_argument("--daemons", default=",".join(DAEMONS), help="default: all three")
     parser.add_argument("--out", type=Path, help="results directory (default bench/results/<UTC>)")
