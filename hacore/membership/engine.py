@@ -13,13 +13,13 @@ import structlog
 
 from hacore.api import LinkStatus, NodeStatus
 from hacore.membership.config import MembershipConfig
-from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send, StatusHeard
+from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send
 from hacore.membership.liveness import Liveness, SelfWatch
 from hacore.membership.peers import STATUS_WORDS, Peer, PeerTable, parse_hex
 from hacore.membership.rexmit import Retransmission
 from hacore.membership.stamping import Stamper
 from hacore.membership.throttle import Throttle
-from hacore.membership.tracking import SeqTracker
+from hacore.membership.tracking import IN_ORDER, SeqTracker
 from hacore.wire.message import Message
 from hacore.wire.printable import printable
 
@@ -164,13 +164,15 @@ class Membership:
     # ---------------------------------------------------------------- receive path
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
-        mtype, src, ts = msg.get("t"), msg.get("src"), msg.get("ts")
+        get = msg.get
+        mtype, src, ts, dest = get("t"), get("src"), get("ts"), get("dest")
         if mtype is None or src is None or ts is None:
             self._bad(out, now, link, "process_clustermsg: missing from/ts/type", src)
             return
-        src = _lower_case_names(msg, src)
+        if src != src.lower() or (dest is not None and dest != dest.lower()):
+            src, dest = _lower_case_names(msg, src, dest)
         sequenced = not mtype.startswith("NS_")
-        seq = parse_hex(msg.get("seq"))
+        seq = parse_hex(get("seq"))
         if sequenced and seq is None:
             self._bad(out, now, link, "process_clustermsg: missing seqno", src)
             return
@@ -193,7 +195,7 @@ class Membership:
             self._from_ping_node(peer, msg, mtype, link, now, out)
         elif sequenced:
             assert seq is not None
-            self._sequenced(peer, msg, mtype, seq, stamp_time, link, now, out)
+            self._sequenced(peer, msg, mtype, seq, stamp_time, dest, link, now, out)
         else:
             self._unsequenced(peer, msg, mtype, link, now, out)
 
@@ -204,6 +206,7 @@ class Membership:
         mtype: str,
         seq: int,
         stamp_time: int,
+        dest: str | None,
         link: str,
         now: float,
         out: list[Effect],
@@ -212,7 +215,7 @@ class Membership:
         if seq <= 0 or gen is None:
             self._bad(out, now, link, "should_drop_message: bad sequence or generation", peer.name)
             return
-        is_status = mtype.lower() == "status"
+        is_status = mtype == "status" or mtype.lower() == "status"
         if gen < peer.generation:
             self._replay(peer, gen, now, out)
             return
@@ -231,17 +234,18 @@ class Membership:
             out.append(DropCount("duplicate"))
             return
         self._live.touch_link(peer, link, now, out)
-        self._rexmit.account(peer, arrival, now, self._flow_control, out)
+        if arrival is not IN_ORDER:  # a gap, an ack due, a recovered seq
+            self._rexmit.account(peer, arrival, now, self._flow_control, out)
         if not arrival.accepted:
             if is_status:
-                out.append(StatusHeard(peer.name, link))
+                out.append(peer.heard_on(link))
             out.append(DropCount("duplicate"))
             return
         dest_uuid = msg.get_bytes("destuuid")
         if dest_uuid is not None:
             to_us = dest_uuid == self.cfg.uuid
         else:
-            to_us = msg.get("dest") in (None, self.cfg.local_node)
+            to_us = dest is None or dest == self.cfg.local_node
         if not to_us:
             out.append(DropCount("not_for_us"))
             return
@@ -306,7 +310,10 @@ class Membership:
         now: float,
         out: list[Effect],
     ) -> None:
-        status = STATUS_WORDS.get((msg.get("st") or "").lower())
+        st = msg.get("st")
+        status = STATUS_WORDS.get(st) if st is not None else None
+        if status is None:
+            status = STATUS_WORDS.get((st or "").lower())
         if status is None:
             self._bad(out, now, link, "HBDoMsg_T_STATUS: status update without st field", peer.name)
             return
@@ -325,7 +332,7 @@ class Membership:
         self._live.note_status(peer, status, now, late_death, out)
         peer.remote_ts = stamp_time
         peer.status_seq = seq
-        out.append(StatusHeard(peer.name, link))
+        out.append(peer.heard_on(link))
         out.append(Deliver(msg, link))
 
     def _on_repnodes(self, peer: Peer, msg: Message, now: float, out: list[Effect]) -> None:
@@ -444,12 +451,12 @@ class Membership:
         out.append(DropCount("missing_fields"))
 
 
-def _lower_case_names(msg: Message, src: str) -> str:
-    """Lower-case ``src`` and ``dest`` in place; returns the new ``src``."""
+def _lower_case_names(msg: Message, src: str, dest: str | None) -> tuple[str, str | None]:
+    """Lower-case ``src`` and ``dest`` in place; returns the new ones."""
     lowered = src.lower()
     if lowered != src:
         msg.set("src", lowered)
-    dest = msg.get("dest")
     if dest is not None and dest != dest.lower():
-        msg.set("dest", dest.lower())
-    return lowered
+        dest = dest.lower()
+        msg.set("dest", dest)
+    return lowered, dest

@@ -47,7 +47,8 @@ class Arrival:
         return self.kind in ("new", "recovered")
 
 
-_NEW = Arrival("new")
+IN_ORDER = Arrival("new")
+"""The next seq, nothing else to say: the common case, one shared value."""
 _DUPLICATE = Arrival("duplicate")
 _OLD = Arrival("old")
 
@@ -107,7 +108,7 @@ class SeqTracker:
         self.last_seq = seq
         if seq % ACK_DIV == self.ack_trigger:
             return Arrival("new", ack=self._ack_for(seq))
-        return _NEW
+        return IN_ORDER
 
     def give_up(self, seq: int) -> Arrival | None:
         """The sender cannot retransmit ``seq`` (NS_nak_rexmit): stop asking for it."""

@@ -47,6 +47,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
+from hacore.wire.flat import parse_flat
 from hacore.wire.message import Field, FieldType, Message
 
 MAXMSG = 262144
@@ -90,6 +91,7 @@ _EMPTY_LINES = re.compile(rb"\n\n+")
 _NAME_CACHE_LIMIT = 1024
 _name_bytes_cache: dict[str, bytes] = {}
 _name_text_cache: dict[bytes, str] = {}
+_heads: dict[str, tuple[bytes, bytes, bytes]] = {}
 
 DecodeReason = Literal[
     "malformed", "truncated", "oversized", "bad_field_type", "empty_value", "too_deep"
@@ -154,12 +156,72 @@ def classic_auth_text(msg: Message) -> bytes:
     return b"".join(out)
 
 
+def signed_netstring_parts(msg: Message) -> tuple[list[bytes], bytes] | None:
+    """One pass over a flat message for sealing it with an inner ``auth`` field: the
+    netstring packet's start (``###\\n`` and every field but ``auth``, in order) and
+    :func:`classic_auth_text`. None when a field is not a plain string or binary value
+    (or would be refused): the general encoders then say what is wrong."""
+    parts = [NETSTRING_START]
+    lines: list[bytes] = []
+    for f in msg.fields:
+        name, value = f.name, f.value
+        if name == AUTH_FIELD:
+            continue
+        heads = _heads.get(name) or _new_heads(name)
+        if heads is None:
+            return None
+        if f.type is FieldType.STRING and isinstance(value, str):
+            try:
+                raw = value.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                return None
+            if b"\0" in raw:
+                return None
+            parts.append(b"%d:%s%s," % (len(heads[0]) + len(raw), heads[0], raw))
+            lines.append(b"%s%s\n" % (heads[1], raw.replace(b"\n", _NEWLINE_SYMBOL)))
+        elif f.type is FieldType.BINARY and isinstance(value, bytes):
+            parts.append(b"%d:%s%s," % (len(heads[2]) + len(value), heads[2], value))
+            lines.append(b"%s%s\n" % (heads[2], binascii.b2a_base64(value, newline=False)))
+        else:
+            return None
+    return parts, b"".join(lines)
+
+
+def netstring_string_field(name: str, value: bytes) -> bytes:
+    """One string field in netstring form, for a ``name`` the encoders accept."""
+    head = b"(0)%s=" % _name_bytes(name)
+    return b"%d:%s%s," % (len(head) + len(value), head, value)
+
+
+def _new_heads(name: str) -> tuple[bytes, bytes, bytes] | None:
+    """What precedes a value of field ``name``: netstring string ``(0)name=``, classic
+    string ``name=``, binary (both formats) ``(1)name=``; None for a name one of the
+    formats refuses."""
+    try:
+        raw = _name_bytes(name)
+    except EncodeError:
+        return None
+    if b"\n" in raw or raw.startswith(b"("):
+        return None
+    heads = (b"(0)%s=" % raw, b"%s=" % raw, b"(1)%s=" % raw)
+    if len(_heads) < _NAME_CACHE_LIMIT:
+        _heads[name] = heads
+    return heads
+
+
 def _netstring_message(msg: Message, depth: int) -> bytes:
     out = [NETSTRING_START]
     for f in msg.fields:
+        value = f.value
+        if f.type is FieldType.STRING and isinstance(value, str):
+            head = (_heads.get(f.name) or _new_heads(f.name) or (b"",))[0]
+            if head:
+                raw = _string_bytes(f.name, value)
+                out.append(b"%d:%s%s," % (len(head) + len(raw), head, raw))
+                continue
         name = _name_bytes(f.name)
-        value = _netstring_value(f, depth)
-        out.append(b"%d:(%d)%s=%s," % (len(name) + len(value) + 4, f.type, name, value))
+        raw = _netstring_value(f, depth)
+        out.append(b"%d:(%d)%s=%s," % (len(name) + len(raw) + 4, f.type, name, raw))
     out.append(NETSTRING_END)
     return b"".join(out)
 
@@ -313,6 +375,26 @@ def parse_packet(data: bytes, budget: Budget | None = None) -> Packet:
     return _parse_wire(bytes(data), budget or Budget())
 
 
+def parse_message(data: bytes, budget: Budget) -> Message:
+    """:func:`parse_packet`'s message alone, for a ``bytes`` packet whose size was
+    checked (the receive path: no :class:`Packet` to build)."""
+    if data.startswith(NETSTRING_START):
+        message, end = _parse_top_netstring(data, budget)
+        if end < len(data):
+            parse_trailer(data, end)
+        return message
+    return _parse_wire(data, budget).message
+
+
+def parse_signed_netstring(data: bytes, signed_end: int, budget: Budget) -> Message:
+    """:func:`parse_message` for a netstring packet whose trailer, from ``signed_end``,
+    the caller has read already (so it is not parsed twice)."""
+    message, end = _parse_top_netstring(data, budget)
+    if end != signed_end and end < len(data):
+        parse_trailer(data, end)
+    return message
+
+
 def check_size(data: bytes) -> None:
     if len(data) > MAXMSG:
         raise DecodeError("oversized", f"{len(data)} bytes, limit {MAXMSG}")
@@ -366,7 +448,7 @@ def netstring_end(data: bytes) -> int:
 
 def _parse_wire(data: bytes, budget: Budget) -> Packet:
     if data.startswith(NETSTRING_START):
-        message, end = _parse_netstring(data, 0, len(data), 0, budget)
+        message, end = _parse_top_netstring(data, budget)
         trailer = parse_trailer(data, end) if end < len(data) else None
         return Packet(message, True, data[:end], trailer)
     if data.startswith(CLASSIC_START):
@@ -392,6 +474,16 @@ def parse_trailer(data: bytes, pos: int) -> bytes:
     if data[stop] != 0x2C or stop + 1 != end:
         raise DecodeError("malformed", f"signature trailer at byte {pos} is not one netstring")
     return data[start:stop]
+
+
+def _parse_top_netstring(data: bytes, budget: Budget) -> tuple[Message, int]:
+    """The message a netstring packet starts with, and the offset after its end marker."""
+    flat = parse_flat(data)
+    if flat is None:
+        return _parse_netstring(data, 0, len(data), 0, budget)
+    layout, raws, end = flat
+    budget.take_fields(len(raws))
+    return Message.from_wire(layout, raws), end
 
 
 def _parse_netstring(
@@ -581,7 +673,7 @@ def _expand(msg: Message, budget: Budget, layer: int, *, fields: bool) -> Messag
     """Undo compression of a message that stands alone on the wire (a packet, or what a
     compressed payload held): whole-message compression first, then (``fields``) its
     compressed fields."""
-    for f in msg.fields:
+    for f in msg.fields if COMPRESSED_FIELD in msg else ():
         if f.name == COMPRESSED_FIELD:
             # Heartbeat looks at the first field of that name only, and only if binary.
             if f.type is FieldType.BINARY and isinstance(f.value, bytes):
