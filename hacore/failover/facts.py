@@ -114,6 +114,15 @@ class Facts(RulesBase):
         self.peer.left = False
         return True
 
+    def next_timer(self) -> float | None:
+        """When :meth:`due_timers` next has an event (None: none is armed that would
+        fire). Keep the two in step."""
+        t = self.timers
+        armed = [t.standby_deadline, t.failback_at, t.offer_at, t.move_at]
+        if self.node == NodeState.RSCRCVD:
+            armed.append(t.deadlock_at)
+        return min((when for when in armed if when is not None), default=None)
+
     def due_timers(self, now: float) -> list[Ctx]:
         """The events of the timers due at ``now`` (each is disarmed)."""
         t = self.timers

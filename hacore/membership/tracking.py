@@ -85,6 +85,11 @@ class SeqTracker:
     def missing(self) -> Collection[int]:
         return self._missing.keys()
 
+    @property
+    def next_due(self) -> float | None:
+        """When the next retransmission request is due (None: nothing is missing)."""
+        return None if self._next_due == math.inf else self._next_due
+
     def reset(self, *, keep_floor: bool = False) -> None:
         """Start over; ``keep_floor`` (same generation) refuses every seq seen so far."""
         self.floor = max(self.floor, self.last_seq or 0) if keep_floor else 0

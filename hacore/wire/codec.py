@@ -47,7 +47,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
-from hacore.wire.flat import parse_flat
+from hacore.wire.flat import field_heads, parse_flat
 from hacore.wire.message import Field, FieldType, Message
 
 MAXMSG = 262144
@@ -91,7 +91,6 @@ _EMPTY_LINES = re.compile(rb"\n\n+")
 _NAME_CACHE_LIMIT = 1024
 _name_bytes_cache: dict[str, bytes] = {}
 _name_text_cache: dict[bytes, str] = {}
-_heads: dict[str, tuple[bytes, bytes, bytes]] = {}
 
 DecodeReason = Literal[
     "malformed", "truncated", "oversized", "bad_field_type", "empty_value", "too_deep"
@@ -156,66 +155,14 @@ def classic_auth_text(msg: Message) -> bytes:
     return b"".join(out)
 
 
-def signed_netstring_parts(msg: Message) -> tuple[list[bytes], bytes] | None:
-    """One pass over a flat message for sealing it with an inner ``auth`` field: the
-    netstring packet's start (``###\\n`` and every field but ``auth``, in order) and
-    :func:`classic_auth_text`. None when a field is not a plain string or binary value
-    (or would be refused): the general encoders then say what is wrong."""
-    parts = [NETSTRING_START]
-    lines: list[bytes] = []
-    for f in msg.fields:
-        name, value = f.name, f.value
-        if name == AUTH_FIELD:
-            continue
-        heads = _heads.get(name) or _new_heads(name)
-        if heads is None:
-            return None
-        if f.type is FieldType.STRING and isinstance(value, str):
-            try:
-                raw = value.encode("utf-8", "surrogateescape")
-            except UnicodeEncodeError:
-                return None
-            if b"\0" in raw:
-                return None
-            parts.append(b"%d:%s%s," % (len(heads[0]) + len(raw), heads[0], raw))
-            lines.append(b"%s%s\n" % (heads[1], raw.replace(b"\n", _NEWLINE_SYMBOL)))
-        elif f.type is FieldType.BINARY and isinstance(value, bytes):
-            parts.append(b"%d:%s%s," % (len(heads[2]) + len(value), heads[2], value))
-            lines.append(b"%s%s\n" % (heads[2], binascii.b2a_base64(value, newline=False)))
-        else:
-            return None
-    return parts, b"".join(lines)
-
-
-def netstring_string_field(name: str, value: bytes) -> bytes:
-    """One string field in netstring form, for a ``name`` the encoders accept."""
-    head = b"(0)%s=" % _name_bytes(name)
-    return b"%d:%s%s," % (len(head) + len(value), head, value)
-
-
-def _new_heads(name: str) -> tuple[bytes, bytes, bytes] | None:
-    """What precedes a value of field ``name``: netstring string ``(0)name=``, classic
-    string ``name=``, binary (both formats) ``(1)name=``; None for a name one of the
-    formats refuses."""
-    try:
-        raw = _name_bytes(name)
-    except EncodeError:
-        return None
-    if b"\n" in raw or raw.startswith(b"("):
-        return None
-    heads = (b"(0)%s=" % raw, b"%s=" % raw, b"(1)%s=" % raw)
-    if len(_heads) < _NAME_CACHE_LIMIT:
-        _heads[name] = heads
-    return heads
-
-
 def _netstring_message(msg: Message, depth: int) -> bytes:
     out = [NETSTRING_START]
     for f in msg.fields:
         value = f.value
         if f.type is FieldType.STRING and isinstance(value, str):
-            head = (_heads.get(f.name) or _new_heads(f.name) or (b"",))[0]
-            if head:
+            heads = field_heads(f.name)
+            if heads is not None:
+                head = heads[0]
                 raw = _string_bytes(f.name, value)
                 out.append(b"%d:%s%s," % (len(head) + len(raw), head, raw))
                 continue

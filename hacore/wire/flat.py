@@ -1,4 +1,4 @@
-"""The receive path's shortcut for flat netstring messages: every heartbeat is one.
+"""Shortcuts for flat netstring messages, both ways: every heartbeat is one.
 
 A flat message holds string and binary fields only, with no comma inside a value. One
 regex pass finds every field as ``(len:(T)name=, value)``; the *layout* of a packet is
@@ -11,14 +11,21 @@ What :func:`parse_flat` accepts, the field-by-field parser in :mod:`hacore.wire.
 parses to the same message; what it declines (a struct, a list, a comma in a uuid, a
 repeated name, NUL in a string, anything malformed) goes to that parser, which gives
 the message or the precise error.
+
+Sending, :func:`signed_parts` encodes a flat message for sealing: its netstring fields
+and the classic text its inner ``auth`` field signs, in one pass. A heartbeat repeats
+most of its fields from one keepalive to the next, so each field's two encodings are
+remembered by (name, value). Anything else goes to the general encoders, which give
+the same bytes or the precise error.
 """
 
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass
 
-from hacore.wire.message import WireLayout
+from hacore.wire.message import FieldType, Message, WireLayout
 
 _FIELD = re.compile(rb"(\d{1,9}:\([01]\)[^=\x00,]+=)([^,]*),")
 _END = b"%%%\n"
@@ -39,6 +46,15 @@ class _Layout:
     def matches(self, raws: tuple[bytes, ...], body: int) -> bool:
         return self.span == body and list(map(len, raws)) == self.sizes
 
+
+MAX_NAMES = 1024
+"""Field names whose heads are remembered (names repeat in every packet)."""
+MAX_PIECES = 512
+"""(name, value) pairs whose encodings are remembered; values longer than MAX_PIECE_VALUE
+(signatures, payloads) are encoded every time."""
+MAX_PIECE_VALUE = 64
+AUTH_FIELD = "auth"
+_NEWLINE_SYMBOL = b"\x13"  # a newline inside a classic string
 
 _layouts: dict[tuple[bytes, ...], _Layout | None] = {}
 _UNKNOWN = _Layout(WireLayout((), frozenset()), [], -1)
@@ -95,3 +111,89 @@ def _layout(heads: tuple[bytes, ...]) -> _Layout | None:
             binary.add(name)
     span = sum(map(len, heads)) + sum(sizes) + len(heads)
     return _Layout(WireLayout(names, binary), sizes, span)
+
+
+# ---- sending --------------------------------------------------------------------------
+
+_heads: dict[str, tuple[bytes, bytes, bytes] | None] = {}
+_pieces: dict[tuple[str, str | bytes], tuple[bytes, bytes]] = {}
+
+
+def field_heads(name: str) -> tuple[bytes, bytes, bytes] | None:
+    """What precedes a value of field ``name``: netstring string ``(0)name=``, classic
+    string ``name=``, binary (both formats) ``(1)name=``; None for a name one of the
+    formats refuses (empty, ``=``, NUL, newline, a leading ``(``, not text)."""
+    heads = _heads.get(name, _NO_HEADS)
+    if heads is _NO_HEADS:
+        heads = _new_heads(name)
+        if len(_heads) < MAX_NAMES:
+            _heads[name] = heads
+    return heads
+
+
+_NO_HEADS = (b"",) * 3
+
+
+def _new_heads(name: str) -> tuple[bytes, bytes, bytes] | None:
+    try:
+        raw = name.encode()
+    except UnicodeEncodeError:
+        return None
+    if not raw or any(c in raw for c in (b"=", b"\0", b"\n")) or raw.startswith(b"("):
+        return None
+    return b"(0)%s=" % raw, b"%s=" % raw, b"(1)%s=" % raw
+
+
+def string_field(name: str, value: bytes) -> bytes:
+    """One string field in netstring form, for a name :func:`field_heads` accepts."""
+    heads = field_heads(name)
+    assert heads is not None, name
+    return b"%d:%s%s," % (len(heads[0]) + len(value), heads[0], value)
+
+
+def signed_parts(msg: Message) -> tuple[list[bytes], bytes] | None:
+    """A flat message's netstring start (``###\\n`` and every field but ``auth``, in
+    order) and the classic text its inner ``auth`` signs; None when a field is not a
+    plain string or binary value, or would be refused."""
+    parts = [b"###\n"]
+    lines: list[bytes] = []
+    for f in msg.fields:
+        name, value = f.name, f.value
+        if name == AUTH_FIELD:
+            continue
+        if value.__class__ is str:
+            if f.type is not FieldType.STRING:
+                return None
+        elif value.__class__ is not bytes or f.type is not FieldType.BINARY:
+            return None
+        key = (name, value)
+        piece = _pieces.get(key)
+        if piece is None:
+            piece = _piece(name, value)
+            if piece is None:
+                return None
+            if len(value) <= MAX_PIECE_VALUE:
+                if len(_pieces) >= MAX_PIECES:
+                    _pieces.clear()
+                _pieces[key] = piece
+        parts.append(piece[0])
+        lines.append(piece[1])
+    return parts, b"".join(lines)
+
+
+def _piece(name: str, value: str | bytes) -> tuple[bytes, bytes] | None:
+    """Field ``name``'s netstring form and classic signing line."""
+    heads = field_heads(name)
+    if heads is None:
+        return None
+    if isinstance(value, bytes):
+        line = b"%s%s\n" % (heads[2], binascii.b2a_base64(value, newline=False))
+        return b"%d:%s%s," % (len(heads[2]) + len(value), heads[2], value), line
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+    if b"\0" in raw:
+        return None
+    line = b"%s%s\n" % (heads[1], raw.replace(b"\n", _NEWLINE_SYMBOL))
+    return b"%d:%s%s," % (len(heads[0]) + len(raw), heads[0], raw), line

@@ -37,6 +37,8 @@ class Field:
 
 
 def _type_of(value: str | bytes | Message | list[str]) -> FieldType:
+    if value.__class__ is str:
+        return FieldType.STRING
     if isinstance(value, str):
         return FieldType.STRING
     if isinstance(value, bytes):
@@ -103,12 +105,14 @@ class Message:
 
     def add(self, name: str, value: str | bytes | Message | list[str]) -> Message:
         """Append a field (even if one of that name exists)."""
-        self.fields.append(Field(name, value, _type_of(value)))
+        fields = self._fields
+        (self.fields if fields is None else fields).append(Field(name, value, _type_of(value)))
         return self
 
     def set(self, name: str, value: str | bytes | Message | list[str]) -> Message:
         """Replace the first field of that name in place, or append it."""
-        for f in self.fields:
+        fields = self._fields
+        for f in self.fields if fields is None else fields:
             if f.name == name:
                 f.value = value
                 f.type = _type_of(value)
@@ -126,7 +130,7 @@ class Message:
             if i is None or name in wire.binary:
                 return default
             return self._raws[i].decode("utf-8", "surrogateescape")
-        for f in self.fields:
+        for f in self._fields or ():
             if f.name == name:
                 return f.value if isinstance(f.value, str) else default
         return default
@@ -136,7 +140,7 @@ class Message:
         if wire is not None:
             i = wire.index.get(name)
             return None if i is None or name not in wire.binary else self._raws[i]
-        for f in self.fields:
+        for f in self._fields or ():
             if f.name == name and isinstance(f.value, bytes):
                 return f.value
         return None
@@ -145,7 +149,7 @@ class Message:
         wire = self._wire
         if wire is not None:
             return name in wire.index
-        return any(f.name == name for f in self.fields)
+        return any(f.name == name for f in self._fields or ())
 
     def __iter__(self) -> Iterator[Field]:
         return iter(self.fields)

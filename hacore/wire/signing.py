@@ -56,12 +56,11 @@ from hacore.wire.codec import (
     encode_netstring,
     expand_message,
     netstring_end,
-    netstring_string_field,
     parse_message,
     parse_signed_netstring,
     parse_trailer,
-    signed_netstring_parts,
 )
+from hacore.wire.flat import signed_parts, string_field
 from hacore.wire.message import Field, FieldType, Message
 
 RejectReason = Literal[DecodeReason, "bad_signature", "missing_signature", "unknown_key_index"]
@@ -119,10 +118,10 @@ class PacketSigner:
     def seal(self, msg: Message) -> bytes:
         """The wire packet for ``msg``: netstring, inner ``auth`` (when ``inner_auth``),
         trailer. ``msg`` itself is not modified. Raises EncodeError for unsendable fields."""
-        flat = signed_netstring_parts(msg) if self.inner_auth else None
+        flat = signed_parts(msg) if self.inner_auth else None
         if flat is not None:
             parts, text = flat
-            parts += (netstring_string_field(AUTH_FIELD, self._sign(text)), NETSTRING_END)
+            parts += (string_field(AUTH_FIELD, self._sign(text)), NETSTRING_END)
             body = b"".join(parts)
         else:
             body = encode_netstring(self._with_inner_auth(msg) if self.inner_auth else msg)
