@@ -109,7 +109,9 @@ class Node:
         self._beat_at = 0.0
         self._timer: asyncio.TimerHandle | None = None  # the engines' next deadline
         self._due: float | None = None  # the membership deadline last asked
-        self._probes: dict[str, tuple[str, PacketSigner, bytes]] = {}  # ping node -> probe
+        # ping node -> its probe: ts, signer, packet, and the packet opened (for its echo)
+        self._probes: dict[str, tuple[str, PacketSigner, bytes, Message]] = {}
+        self._in_step = len(config.hacf.nodes) == 2  # see _keep_in_step
         self.control = ControlAdapter(self)
         self.cluster = ClusterHandle(self, self.control)
 
@@ -360,6 +362,18 @@ class Node:
         except Exception:  # a bug must not stop the heartbeat
             log.exception("heartbeat_failed")
 
+    def _keep_in_step(self, now: float) -> None:
+        """Two nodes: send our heartbeat with the peer's when ours is due in less than
+        half a keepalive, so that from then on one wake-up serves both (ours, and the
+        peer's arriving at the same moment). Heartbeats only ever come early, never
+        late, and only once per drift between the two clocks."""
+        ahead = self._beat_at - now
+        period = self.config.hacf.keepalive_ms / 1000
+        if 0 < ahead < period / 2 and self._beat is not None:
+            self._beat.cancel()
+            self._beat_at = now - period
+            self._heartbeat()
+
     def _on_timer(self) -> None:
         self._timer = None
         try:
@@ -369,7 +383,9 @@ class Node:
             self._arm(self.now() + self.config.hacf.keepalive_ms / 1000)
 
     def _tick(self, now: float) -> None:
-        self._apply_membership(self.membership.tick(now), now)
+        effects = self.membership.tick(now)
+        if effects:
+            self._apply_membership(effects, now)
         due = self.failover.next_timer()
         if due is not None and due <= now:
             self.apply_failover(self.failover.on_tick(now))
@@ -383,14 +399,16 @@ class Node:
         The membership deadline is asked again only when it may have moved earlier or
         comes before the next heartbeat: packets only push it back."""
         membership = self.membership
-        if membership.timers_changed or self._due is None or self._due <= self._beat_at:
+        if membership.timers_changed or (self._due is not None and self._due <= self._beat_at):
             self._due = membership.next_deadline()
-        due = [when for when in (self._due, self.failover.next_timer()) if when is not None]
+        when = self._due
+        failover = self.failover.next_timer()
+        if failover is not None and (when is None or failover < when):
+            when = failover
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if due:
-            when = min(due)
+        if when is not None:
             if when < now:
                 when = now + self.config.hacf.keepalive_ms / 1000
             self._arm(max(when, now + MIN_TIMER_GAP_S))
@@ -415,8 +433,12 @@ class Node:
     # ---- wire -----------------------------------------------------------------------
 
     def _on_packet(self, payload: bytes, link: str) -> None:
+        probe = self._probes.get(link)
         try:
-            msg = self.signer.open(payload)
+            if probe is not None and payload == probe[2]:
+                msg = probe[3].copy()  # our own probe, echoed: opened when it was sealed
+            else:
+                msg = self.signer.open(payload)
         except PacketRejected as exc:
             self.metrics.packet_dropped(exc.reason)
             if exc.reason in AUTH_FAILURES:
@@ -426,9 +448,12 @@ class Node:
                 self._drop_warnings.warn(exc, link)
             return
         now = self.now()
-        self._apply_membership(self.membership.receive(msg, link, now), now)
+        effects = self.membership.receive(msg, link, now)
+        self._apply_membership(effects, now)
         if self.membership.timers_changed:
             self._rearm(now)
+        if self._in_step and effects and isinstance(effects[0], me.StatusHeard):
+            self._keep_in_step(now)
 
     def send_message(self, msg: Message) -> None:
         """Send a sequenced, signed message to the cluster (the plugin handle's ``send``)."""
@@ -451,8 +476,8 @@ class Node:
 
     def _send_status(self) -> None:
         """Our status on every medium; the ping probes go first, so that their echoes
-        are back by the time the status is out (a ping transport reads them at the
-        end of this wake-up instead of waking the loop once more)."""
+        are back by the time the loop looks for events again (it reads them then,
+        without sleeping in between)."""
         if self._silent:
             return
         self._send_pings()
@@ -463,7 +488,9 @@ class Node:
     def _send_pings(self) -> None:
         """An NS_st probe per ping node: the node's kernel echoes it back to us, and the
         echo is processed as that ping node's status (Heartbeat's ping medium). A probe
-        changes once a second (its ``ts``) or with the keys: it is sealed that often."""
+        changes once a second (its ``ts``) or with the keys: it is sealed that often,
+        and opened then too: an echo that is the probe byte for byte is not checked and
+        parsed again."""
         if not self.ping_transports:
             return
         ts = f"{int(time.time()):x}"
@@ -472,7 +499,8 @@ class Node:
             if sealed is None or sealed[:2] != (ts, self.signer):
                 probe = Message(("t", "NS_st"), ("st", "ping"), ("info", keyword), ("src", name))
                 packet = self.signer.seal(probe.add("ts", ts))
-                sealed = self._probes[name] = (ts, self.signer, packet)
+                opened = self.signer.open(packet)
+                sealed = self._probes[name] = (ts, self.signer, packet, opened)
             transport.send(sealed[2])
 
     # ---- effects --------------------------------------------------------------------

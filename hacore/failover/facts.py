@@ -121,7 +121,8 @@ class Facts(RulesBase):
         armed = [t.standby_deadline, t.failback_at, t.offer_at, t.move_at]
         if self.node == NodeState.RSCRCVD:
             armed.append(t.deadlock_at)
-        return min((when for when in armed if when is not None), default=None)
+        due = [when for when in armed if when is not None]
+        return min(due) if due else None
 
     def due_timers(self, now: float) -> list[Ctx]:
         """The events of the timers due at ``now`` (each is disarmed)."""

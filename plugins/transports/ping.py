@@ -124,10 +124,6 @@ class PingTransport(Delivering, Transport):
             return
         packet = echo_request(ident, self._seq, payload)
         self._seq = (self._seq + 1) & 0xFFFF
-        if self._loop is not None:
-            # The echo is back within a fraction of a millisecond: read it once the
-            # daemon is done with this wake-up, instead of sleeping and waking for it.
-            self._loop.call_soon(self._drain)
         for address in self.addresses:
             try:
                 sock.sendto(packet, (address, 0))
