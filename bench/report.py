@@ -19,6 +19,7 @@ HEADLINES: list[tuple[str, str, str]] = [
     ("partition", "outage_after_heal_s", "first"),
     ("idle", "cpu_active_pct", "first"),
     ("idle", "cpu_standby_pct", "first"),
+    ("idle", "cpu_active_pct", "keepalive 2 s / deadtime 30 s"),
     ("idle", "pss_active_mib", "first"),
     ("scaling", "detect_all_s", "16 nodes"),
     ("scaling", "cpu_node_median_pct", "16 nodes"),
@@ -56,7 +57,8 @@ PROCEDURES = {
     "idle": (
         "After a cold start and a settle, with no client traffic, CPU% = delta of utime + stime "
         "+ cutime + cstime of all the daemon's processes in a node over the window "
-        "(/proc/PID/stat; 100 Hz ticks, so one tick is 0.1 % over 10 s and 0.033 % over 30 s), "
+        "(/proc/PID/stat; 100 Hz ticks, so one tick is 0.1 % over 10 s and 0.033 % over 30 s; "
+        "a window holds at least 15 keepalives, so 30 s at the seed's 2 s), "
         "per node; RSS = sum of VmRSS (shared pages counted once per process, which overstates "
         "multi-process daemons), PSS = the same with shared pages split (smaps_rollup). node1 is "
         "the active node."

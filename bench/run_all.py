@@ -61,7 +61,7 @@ def run_bench(run: Run, bench: str) -> None:
     elif bench == "partition":
         _interleaved(run, bench, FAST.label, plan.partition_reps, lambda t: partition(t, plan))
     elif bench == "idle":
-        for profile in (FAST, IDLE_1S):
+        for profile in (FAST, IDLE_1S, SEED):
             _interleaved(
                 run, bench, profile.label, plan.idle_reps, partial(idle, profile=profile, plan=plan)
             )
