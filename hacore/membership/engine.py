@@ -204,15 +204,14 @@ class Membership:
     # ---------------------------------------------------------------- receive path
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
-        get = msg.get
-        mtype, src, ts, dest = get("t"), get("src"), get("ts"), get("dest")
+        mtype, src, ts, dest, seq_text = msg.strings("t", "src", "ts", "dest", "seq")
         if mtype is None or src is None or ts is None:
             self._bad(out, now, link, "process_clustermsg: missing from/ts/type", src)
             return
         if src != src.lower() or (dest is not None and dest != dest.lower()):
             src, dest = _lower_case_names(msg, src, dest)
         sequenced = not mtype.startswith("NS_")
-        seq = parse_hex(get("seq"))
+        seq = parse_hex(seq_text)
         if sequenced and seq is None:
             self._bad(out, now, link, "process_clustermsg: missing seqno", src)
             return
@@ -351,7 +350,7 @@ class Membership:
         now: float,
         out: list[Effect],
     ) -> None:
-        st = msg.get("st")
+        st, hacore, dt = msg.strings("st", "hacore", "dt")
         status = STATUS_WORDS.get(st) if st is not None else None
         if status is None:
             status = STATUS_WORDS.get((st or "").lower())
@@ -365,8 +364,8 @@ class Membership:
             return
         if self._flow_control and "protocol" not in msg:
             self._disable_flow_control(peer, now, out)
-        peer.hacore = msg.get("hacore") == "1"
-        dead_after = parse_hex(msg.get("dt"))
+        peer.hacore = hacore == "1"
+        dead_after = parse_hex(dt)
         if dead_after and dead_after != peer.dead_after_ms:
             peer.dead_after_ms = dead_after
             self._timers_changed = True

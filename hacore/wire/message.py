@@ -53,12 +53,13 @@ class WireLayout:
     which are binary (the others are strings), and where each name is. Shared by every
     message of that shape, never changed."""
 
-    __slots__ = ("binary", "index", "names")
+    __slots__ = ("binary", "index", "names", "strings")
 
     def __init__(self, names: Sequence[str], binary: AbstractSet[str]) -> None:
         self.names = tuple(names)
         self.binary = frozenset(binary)
         self.index = {name: i for i, name in enumerate(self.names)}
+        self.strings = {name: i for name, i in self.index.items() if name not in self.binary}
 
     def build(self, raws: Sequence[bytes]) -> list[Field]:
         binary = self.binary
@@ -126,14 +127,23 @@ class Message:
         """The string value of the first field ``name`` (None if absent or not a string)."""
         wire = self._wire
         if wire is not None:
-            i = wire.index.get(name)
-            if i is None or name in wire.binary:
-                return default
-            return self._raws[i].decode("utf-8", "surrogateescape")
+            i = wire.strings.get(name)
+            return default if i is None else self._raws[i].decode("utf-8", "surrogateescape")
         for f in self._fields or ():
             if f.name == name:
                 return f.value if isinstance(f.value, str) else default
         return default
+
+    def strings(self, *names: str) -> list[str | None]:
+        """:meth:`get` of each of ``names``, in one call (the receive path reads several)."""
+        wire = self._wire
+        if wire is None:
+            return [self.get(name) for name in names]
+        at, raws = wire.strings.get, self._raws
+        return [
+            None if (i := at(name)) is None else raws[i].decode("utf-8", "surrogateescape")
+            for name in names
+        ]
 
     def get_bytes(self, name: str) -> bytes | None:
         wire = self._wire
