@@ -127,7 +127,8 @@ async def _measure(root: Path, batch: int, reps: int) -> PathResult:
     config = load_config(root / "ha.d", registry, node_name="node2")
     logsetup.configure(config.local_node, logfile=root / "ha-log", stderr=False)
     node = Node(config, registry, state_dir=root / "state", run_dir=root / "run")
-    node._build()
+    node._build()  # what Node.run() does before it opens anything
+    node._loop = asyncio.get_running_loop()
     stream = heartbeat_statuses(1, WARMUP + 2 * reps * batch)
     for packet in stream[:WARMUP]:
         node._on_packet(packet, LINK)
