@@ -18,7 +18,7 @@ Value = float | None
 class Metric:
     key: str
     label: str
-    unit: str  # "s", "%", "MiB", "count"
+    unit: str  # "s", "%", "MiB", "count", "µs"
     higher_is_better: bool = False
     compare: bool = True  # False: context only, no ratio and no "behind"
 
@@ -127,6 +127,13 @@ METRICS: dict[str, list[Metric]] = {
         _m("late_warnings", "late heartbeat warnings", "count"),
         _m("split_brain_s", "time with two VIP holders", "s"),
     ],
+    "packet_path": [
+        _m("path_us", "one status packet: verify, decode, membership, effects", "µs", False),
+        _m("open_us", "of which verify + decode", "µs", False),
+        _m("membership_us", "of which membership", "µs", False),
+        _m("effects_us", "of which effects (metrics, an ack every tenth)", "µs", False),
+        _m("send_us", "for comparison: one status sent (stamp + seal)", "µs", False),
+    ],
 }
 
 BENCH_TITLES = {
@@ -136,6 +143,7 @@ BENCH_TITLES = {
     "idle": "Idle overhead",
     "scaling": "Scaling with the number of nodes (mcast)",
     "false_failovers": "False failovers with both cores saturated",
+    "packet_path": "Receive path of one status packet (microbenchmark)",
 }
 
 

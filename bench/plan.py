@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from halab.configs import FAST_TIMING, Timing
 
 SCALING_SIZES = (2, 4, 8, 16, 32)
-BENCHES = ("lifecycle", "failover_slow", "partition", "idle", "scaling", "false_failovers")
+BENCHES = (
+    "lifecycle",
+    "failover_slow",
+    "partition",
+    "idle",
+    "scaling",
+    "false_failovers",
+    "packet_path",
+)
 ALIASES = {
     "cold_start": "lifecycle",
     "failover": "lifecycle",
@@ -20,6 +28,7 @@ ALIASES = {
     "failback": "lifecycle",
     "slow": "failover_slow",
     "cpu": "idle",
+    "packet": "packet_path",
 }
 
 

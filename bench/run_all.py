@@ -32,6 +32,7 @@ from bench.idle import idle
 from bench.lifecycle import CASES as LIFECYCLE_CASES
 from bench.lifecycle import failover_slow, lifecycle
 from bench.metrics import DAEMONS
+from bench.packet_path import packet_path
 from bench.partition import partition
 from bench.plan import FAST, IDLE_1S, SEED, Plan, make_plan, resolve_only
 from bench.scaling import Collapses, scaling
@@ -63,7 +64,7 @@ def run_bench(run: Run, bench: str) -> None:
     elif bench == "partition":
         _interleaved(run, bench, FAST.label, plan.partition_reps, lambda t: partition(t, plan))
     elif bench == "idle":
-        for profile in (FAST, IDLE_1S):
+        for profile in (FAST, IDLE_1S, SEED):
             _interleaved(
                 run, bench, profile.label, plan.idle_reps, partial(idle, profile=profile, plan=plan)
             )
@@ -81,6 +82,8 @@ def run_bench(run: Run, bench: str) -> None:
         for realtime in (True, False):  # off: hacore only (the others are n/a)
             body = partial(false_failovers, plan=plan, realtime=realtime)
             _interleaved(run, bench, realtime_case(realtime), 1, body)
+    elif bench == "packet_path":
+        _interleaved(run, bench, FAST.label, 1, lambda t: packet_path(t, plan.quick))
     else:
         raise ValueError(f"unknown benchmark {bench!r}")
 
@@ -102,7 +105,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated benchmarks: lifecycle, failover_slow, "
-        "partition, idle, scaling, false_failovers",
+        "partition, idle, scaling, false_failovers, packet_path",
     )
     parser.add_argument("--daemons", default=",".join(DAEMONS), help="default: all three")
     parser.add_argument("--out", type=Path, help="results directory (default bench/results/<UTC>)")

@@ -61,6 +61,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.1f} MiB"
     if unit == "s":
         return f"{value:.3f} s" if value < 100 else f"{value:.1f} s"
+    if unit == "µs":
+        return f"{value:.1f} µs"
     return f"{value:g} {unit}"
 
 

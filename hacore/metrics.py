@@ -268,6 +268,9 @@ class Metrics:
         self._ages = _HeartbeatAgeCollector()
         r.register(self._ages)
         self._children: dict[tuple[Any, ...], Any] = {}
+        # per status sent or received: one look-up
+        self._sent: dict[str, Callable[[], None]] = {}
+        self._received: dict[tuple[str, str], Callable[[], None]] = {}
         self._holders: dict[str, str] = {}
 
     def _child(self, metric: Counter | Gauge | Histogram, *labels: str) -> Any:
@@ -280,10 +283,16 @@ class Metrics:
     # -- hot path counters ------------------------------------------------------------
 
     def heartbeat_sent(self, link: str) -> None:
-        self._child(self._hb_sent, link).inc()
+        inc = self._sent.get(link)
+        if inc is None:
+            inc = self._sent[link] = self._hb_sent.labels(link).inc
+        inc()
 
     def heartbeat_received(self, node: str, link: str) -> None:
-        self._child(self._hb_received, node, link).inc()
+        inc = self._received.get((node, link))
+        if inc is None:
+            inc = self._received[node, link] = self._hb_received.labels(node, link).inc
+        inc()
 
     def late_heartbeat(self, node: str) -> None:
         self._child(self._late, node).inc()

@@ -63,7 +63,8 @@ from hacore.wire.signing import PacketRejected, PacketSigner
 
 log = structlog.get_logger("hacore.node")
 
-TICK_MAX_S = 0.1
+POLL_MAX_S = 0.1  # the fencer's tiebreaker poll
+MIN_TIMER_GAP_S = 0.001  # a timer found due again right after it ran waits this long
 SHUTDOWN_TIMEOUT_S = 120.0
 SELF_FENCE_STOP_S = 10.0  # failfast: how long the groups get to stop before we go
 EXIT_SELF_FENCED = 100  # Heartbeat's emergency shutdown exit code
@@ -104,6 +105,14 @@ class Node:
         self._silent = False  # self-fencing: no more heartbeats
         self.realtime = False
         self.watchdog: Watchdog | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
+        self._beat: asyncio.TimerHandle | None = None  # our next heartbeat
+        self._beat_at = 0.0
+        self._timer: asyncio.TimerHandle | None = None  # the engines' next deadline
+        self._due: float | None = None  # the membership deadline last asked
+        # ping node -> its probe: ts, signer, packet, and the packet opened (for its echo)
+        self._probes: dict[str, tuple[str, PacketSigner, bytes, Message]] = {}
+        self._in_step = len(config.hacf.nodes) == 2  # see _keep_in_step
         self.control = ControlAdapter(self)
         self.cluster = ClusterHandle(self, self.control)
 
@@ -143,7 +152,7 @@ class Node:
                 sorted({t.link_name for t in self.transports}),
                 generation=self.generation,
                 uuid=uuid,
-                tick_ms=round(self._tick_period() * 1000),
+                tick_ms=hacf.keepalive_ms,  # the heartbeat ticks the engine every keepalive
             )
         )
         self.failover = Failover(
@@ -173,7 +182,7 @@ class Node:
             self,
             device,
             delay_s=delay_ms / 1000,
-            poll_s=self._tick_period(),
+            poll_s=min(POLL_MAX_S, hacf.keepalive_ms / 1000),
             tiebreaker=tiebreaker,
         )
         self.isolation = Isolation(tiebreaker)
@@ -208,7 +217,7 @@ class Node:
 
     async def run(self) -> int:
         self._build()
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         for signum, handler in (
             (signal.SIGTERM, self.request_stop),
             (signal.SIGINT, self.request_stop),
@@ -241,8 +250,10 @@ class Node:
             )
             await metrics_server.start()
         self.node_since[self.config.local_node] = time.time()
-        self._spawn(self._status_loop())
-        self._spawn(self._tick_loop())
+        self._beat_at = self.now()
+        self._heartbeat()
+        if self.notifier.watchdog_interval is not None:
+            self._spawn(self._feed_systemd(self.notifier.watchdog_interval))
         self.notifier.ready(self._service_status())
         while True:
             await self._stop.wait()
@@ -261,6 +272,9 @@ class Node:
             await transport.stop()
         for task in self._tasks:
             task.cancel()
+        for handle in (self._beat, self._timer):
+            if handle is not None:
+                handle.cancel()
         if self.watchdog is not None:
             self.watchdog.close(disarm=True)
         log.info("stopped", msg=f"{self.config.local_node} Heartbeat shutdown complete.")
@@ -320,46 +334,114 @@ class Node:
             log.error("task_failed", error=repr(task.exception()))
 
     def now(self) -> float:
-        return asyncio.get_running_loop().time()
+        loop = self._loop
+        return (loop if loop is not None else asyncio.get_running_loop()).time()
 
-    async def _status_loop(self) -> None:
-        """Send our status every keepalive, drift-free."""
-        period = self.config.hacf.keepalive_ms / 1000
-        loop = asyncio.get_running_loop()
-        deadline = loop.time()
-        while True:
+    # ---- time: our heartbeat and the engines' deadlines --------------------------------
+    #
+    # The loop wakes for three things only: a heartbeat is due (every keepalive), a
+    # deadline of an engine expires before the next heartbeat (a peer's deadtime, a
+    # retransmission request, a failover timer), or a packet or request arrives. Each
+    # heartbeat ticks the engines, so a death is seen within deadtime + one keepalive
+    # whatever happens to the timer; normally it is seen on time, since the timer is
+    # armed for the earliest deadline when that comes before the next heartbeat.
+    # Packets push deadlines back without touching the timer: it fires at the old one,
+    # finds nothing expired and is armed again for the new one, if still needed.
+
+    def _heartbeat(self) -> None:
+        """Tick the engines, send our status, feed the watchdog; every keepalive,
+        drift-free, without bursts after a stall."""
+        loop = self._loop or asyncio.get_running_loop()
+        now = loop.time()
+        self._beat_at = max(self._beat_at + self.config.hacf.keepalive_ms / 1000, now)
+        self._beat = loop.call_at(self._beat_at, self._heartbeat)
+        try:
+            self._tick(now)
             self._send_status()
             if self.watchdog is not None:
                 self.watchdog.feed()
                 self.metrics.watchdog_fed(self.watchdog.is_open)
-            deadline += period
-            delay = deadline - loop.time()
-            if delay < 0:  # we were stalled: do not burst to catch up
-                deadline = loop.time()
-                delay = 0
-            await asyncio.sleep(delay)
+        except Exception:  # a bug must not stop the heartbeat
+            log.exception("heartbeat_failed")
 
-    def _tick_period(self) -> float:
-        """Dead detection runs every tick, so a death is seen at most one tick late; one
-        keepalive (at most 100 ms) keeps the promise "deadtime + one keepalive" without
-        waking the loop more often than heartbeats do."""
-        return min(TICK_MAX_S, self.config.hacf.keepalive_ms / 1000)
+    def _keep_in_step(self, now: float) -> None:
+        """Two nodes: send our heartbeat with the peer's when ours is due in less than
+        half a keepalive, so that from then on one wake-up serves both (ours, and the
+        peer's arriving at the same moment). Heartbeats only ever come early, never
+        late, and only once per drift between the two clocks."""
+        ahead = self._beat_at - now
+        period = self.config.hacf.keepalive_ms / 1000
+        if 0 < ahead < period / 2 and self._beat is not None:
+            self._beat.cancel()
+            self._beat_at = now - period
+            self._heartbeat()
 
-    async def _tick_loop(self) -> None:
-        period = self._tick_period()
-        while True:
-            await asyncio.sleep(period)
-            now = self.now()
-            self._apply_membership(self.membership.tick(now))
+    def _on_timer(self) -> None:
+        self._timer = None
+        try:
+            self._tick(self.now())
+        except Exception:
+            log.exception("timer_failed")
+            self._arm(self.now() + self.config.hacf.keepalive_ms / 1000)
+
+    def _tick(self, now: float) -> None:
+        effects = self.membership.tick(now)
+        if effects:
+            self._apply_membership(effects, now)
+        due = self.failover.next_timer()
+        if due is not None and due <= now:
             self.apply_failover(self.failover.on_tick(now))
-            self._watch_tiebreaker(now)
+        self._watch_tiebreaker(now)
+        self._rearm(now)
+
+    def _rearm(self, now: float) -> None:
+        """Arm the timer for the engines' earliest deadline. One the tick at ``now``
+        found past and left alone is not the engines' to act on yet: the next heartbeat
+        looks again (a timer set during that tick, at ``now``, runs at once).
+
+        The membership deadline is asked again only when it may have moved earlier or
+        comes before the next heartbeat: packets only push it back."""
+        membership = self.membership
+        if membership.timers_changed or (self._due is not None and self._due <= self._beat_at):
+            self._due = membership.next_deadline()
+        when = self._due
+        failover = self.failover.next_timer()
+        if failover is not None and (when is None or failover < when):
+            when = failover
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if when is not None:
+            if when < now:
+                when = now + self.config.hacf.keepalive_ms / 1000
+            self._arm(max(when, now + MIN_TIMER_GAP_S))
+
+    def _arm(self, when: float) -> None:
+        """Wake at ``when``, unless the next heartbeat (which ticks) comes first."""
+        timer = self._timer
+        if when >= self._beat_at and self._beat is not None:
+            return
+        if timer is None or when < timer.when():
+            if timer is not None:
+                timer.cancel()
+            loop = self._loop or asyncio.get_running_loop()
+            self._timer = loop.call_at(when, self._on_timer)
+
+    async def _feed_systemd(self, interval: float) -> None:
+        """``WATCHDOG=1`` while the loop runs (only when systemd asks for it)."""
+        while True:
             self.notifier.watchdog()
+            await asyncio.sleep(interval / 2)
 
     # ---- wire -----------------------------------------------------------------------
 
     def _on_packet(self, payload: bytes, link: str) -> None:
+        probe = self._probes.get(link)
         try:
-            msg = self.signer.open(payload)
+            if probe is not None and payload == probe[2]:
+                msg = probe[3].copy()  # our own probe, echoed: opened when it was sealed
+            else:
+                msg = self.signer.open(payload)
         except PacketRejected as exc:
             self.metrics.packet_dropped(exc.reason)
             if exc.reason in AUTH_FAILURES:
@@ -368,7 +450,13 @@ class Node:
             elif self.config.hacf.log_badpack:  # off: malformed packets are only counted
                 self._drop_warnings.warn(exc, link)
             return
-        self._apply_membership(self.membership.receive(msg, link, self.now()))
+        now = self.now()
+        effects = self.membership.receive(msg, link, now)
+        self._apply_membership(effects, now)
+        if self.membership.timers_changed:
+            self._rearm(now)
+        if self._in_step and effects and isinstance(effects[0], me.StatusHeard):
+            self._keep_in_step(now)
 
     def send_message(self, msg: Message) -> None:
         """Send a sequenced, signed message to the cluster (the plugin handle's ``send``)."""
@@ -390,34 +478,47 @@ class Node:
         return self.transports + [t for _, t in self.ping_transports.values()]
 
     def _send_status(self) -> None:
+        """Our status on every medium; the ping probes go first, so that their echoes
+        are back by the time the loop looks for events again (it reads them then,
+        without sleeping in between)."""
         if self._silent:
             return
+        self._send_pings()
         self._send(self.membership.status_message(self.now()))
         for transport in self.transports:
             self.metrics.heartbeat_sent(transport.link_name)
-        self._send_pings()
 
     def _send_pings(self) -> None:
         """An NS_st probe per ping node: the node's kernel echoes it back to us, and the
-        echo is processed as that ping node's status (Heartbeat's ping medium)."""
+        echo is processed as that ping node's status (Heartbeat's ping medium). A probe
+        changes once a second (its ``ts``) or with the keys: it is sealed that often,
+        and opened then too: an echo that is the probe byte for byte is not checked and
+        parsed again."""
         if not self.ping_transports:
             return
         ts = f"{int(time.time()):x}"
         for name, (keyword, transport) in self.ping_transports.items():
-            probe = Message(("t", "NS_st"), ("st", "ping"), ("info", keyword), ("src", name))
-            probe.add("ts", ts)
-            transport.send(self.signer.seal(probe))
+            sealed = self._probes.get(name)
+            if sealed is None or sealed[:2] != (ts, self.signer):
+                probe = Message(("t", "NS_st"), ("st", "ping"), ("info", keyword), ("src", name))
+                packet = self.signer.seal(probe.add("ts", ts))
+                opened = self.signer.open(packet)
+                sealed = self._probes[name] = (ts, self.signer, packet, opened)
+            transport.send(sealed[2])
 
     # ---- effects --------------------------------------------------------------------
 
-    def _apply_membership(self, effects: Sequence[object]) -> None:
-        now = self.now()
+    def _apply_membership(self, effects: Sequence[object], now: float | None = None) -> None:
+        if now is None:
+            now = self.now()
         for effect in effects:
-            match effect:
-                case me.Send(msg=msg, stamped=stamped):
-                    self._send(msg, stamped=stamped)
+            match effect:  # a status brings the first two: they come first
+                case me.StatusHeard(node=peer, link=link):
+                    self.metrics.heartbeat_received(peer, link)
                 case me.Deliver(msg=msg):
                     self._deliver(msg, now)
+                case me.Send(msg=msg, stamped=stamped):
+                    self._send(msg, stamped=stamped)
                 case me.NodeChanged(change=event):
                     self._node_changed(event, now)
                 case me.LinkChanged(change=event):
@@ -432,8 +533,6 @@ class Node:
                     self.apply_failover(self.failover.on_partition_healed(peer, now))
                 case me.LocalStall():
                     self.apply_failover(self.failover.on_local_stall(now))
-                case me.StatusHeard(node=peer, link=link):
-                    self.metrics.heartbeat_received(peer, link)
                 case me.DropCount(reason=reason):
                     self.metrics.packet_dropped(reason)
 
@@ -600,6 +699,11 @@ class Node:
         )
 
     def apply_failover(self, actions: Sequence[object] | None) -> None:
+        """Carry out what the failover engine decided; an input may also have armed one
+        of its timers."""
+        when = self.failover.next_timer()
+        if when is not None:
+            self._arm(max(when, self.now() + MIN_TIMER_GAP_S))
         for action in actions or ():
             match action:
                 case fa.SendMessage(msg=msg):

@@ -26,7 +26,7 @@ import socket
 import stat
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
@@ -88,8 +88,11 @@ class PeerCredFront:
         max_connections: int = limits.MAX_API_CONNECTIONS,
         first_bytes_timeout: float = limits.FIRST_BYTES_TIMEOUT_S,
         fd_reserve: int = limits.FD_RESERVE,
+        upstream: Callable[[], Awaitable[None]] | None = None,
     ):
+        """``upstream()``, awaited before each relay, makes sure the gRPC server is up."""
         self.public_path = public_path
+        self._upstream = upstream
         self._mode = mode
         self._group = group
         self._max_connections = max_connections
@@ -260,6 +263,12 @@ class PeerCredFront:
             return
         if not first:
             return
+        if self._upstream is not None:
+            try:
+                await self._upstream()
+            except Exception as exc:
+                log.error("api_start_failed", msg=f"The API server did not start: {exc!r}")
+                return
         bound = self._private_dir / f"p{next(self._counter)}"
         key = f"unix:{bound}"
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

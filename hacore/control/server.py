@@ -12,6 +12,10 @@ Listeners:
 Health checking (``grpc.health.v1``) and server reflection are always on, and open
 to anyone who can connect: they reveal nothing about the cluster.
 
+gRPC (its library, threads and memory: about a fifth of an idle daemon's) is started
+when the first caller connects to the unix socket, or at once with ``api_listen``:
+a node nobody queries never pays for it.
+
 Connections are bounded (:mod:`hacore.control.limits`): the front refuses callers past
 the limit or when descriptors run short, and gRPC closes connections that have had no
 call in progress for ``idle_timeout``.
@@ -19,15 +23,12 @@ call in progress for ``idle_timeout``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import grpc
 import structlog
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1.health import SERVICE_NAME as HEALTH_SERVICE
-from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
-from grpc_reflection.v1alpha import reflection
 
 from hacore.api import ConfigError
 from hacore.config.model import Extensions
@@ -35,13 +36,13 @@ from hacore.control import limits
 from hacore.control.addresses import parse_host_port
 from hacore.control.model import ControlTarget
 from hacore.control.peercred import PeerCredFront
-from hacore.control.service import ClusterService
-from hacore.v1 import hacore_pb2 as pb
-from hacore.v1 import hacore_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    import grpc
 
 log = structlog.get_logger("hacore.control")
 
-CLUSTER_SERVICE = pb.DESCRIPTOR.services_by_name["Cluster"].full_name
+CLUSTER_SERVICE = "hacore.v1.Cluster"
 DEFAULT_SOCKET = Path("/run/hacore/api.sock")
 
 
@@ -77,6 +78,8 @@ class TlsListener:
         return cls(ext.api_listen, ext.api_tls_cert, ext.api_tls_key, ext.api_tls_ca)
 
     def credentials(self) -> grpc.ServerCredentials:
+        import grpc
+
         try:
             key, cert, ca = (p.read_bytes() for p in (self.key, self.cert, self.ca))
         except OSError as exc:
@@ -110,11 +113,14 @@ class ControlServer:
             max_connections=max_connections,
             first_bytes_timeout=first_bytes_timeout,
             fd_reserve=fd_reserve,
+            upstream=self._serving,
         )
         self._idle_ms = round(idle_timeout * 1000)
         self._tls = tls
+        self._grpc_address = ""
+        self._starting: asyncio.Future[None] | None = None
         self._server: grpc.aio.Server | None = None
-        self._health: health_aio.HealthServicer | None = None
+        self._health: Any = None  # grpc_health's HealthServicer, once serving
         self.tls_port: int | None = None
 
     @classmethod
@@ -135,8 +141,41 @@ class ControlServer:
         return self._front.connections
 
     async def start(self) -> None:
-        tls = (self._tls, self._tls.credentials()) if self._tls is not None else None
+        """Listen on the unix socket (and, with ``api_listen``, serve TLS at once)."""
+        credentials = self._tls.credentials() if self._tls is not None else None
         fd_limit = limits.raise_fd_limit()
+        self._grpc_address = self._front.prepare()
+        try:
+            if credentials is not None:
+                await self._serving(credentials)
+            await self._front.start()
+        except BaseException:
+            await self._stop_grpc(None)
+            await self._front.stop()
+            raise
+        log.info(
+            "api_listening",
+            socket=str(self.socket_path),
+            tls=f"{self._tls.address} (port {self.tls_port})" if self._tls else None,
+            fd_limit=fd_limit,
+        )
+
+    async def _serving(self, credentials: grpc.ServerCredentials | None = None) -> None:
+        """gRPC is up (started by the first caller; the others wait for it)."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_grpc(credentials))
+        await asyncio.shield(self._starting)
+
+    async def _start_grpc(self, credentials: grpc.ServerCredentials | None) -> None:
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+        from grpc_health.v1.health import SERVICE_NAME as HEALTH_SERVICE
+        from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+        from grpc_reflection.v1alpha import reflection
+
+        from hacore.control.service import ClusterService
+        from hacore.v1 import hacore_pb2_grpc as pb_grpc
+
         # No SO_REUSEPORT (grpc's default): a second daemon must not share api_listen.
         server = grpc.aio.server(
             options=[("grpc.so_reuseport", 0), ("grpc.max_connection_idle_ms", self._idle_ms)]
@@ -149,25 +188,15 @@ class ControlServer:
         reflection.enable_server_reflection(
             (CLUSTER_SERVICE, HEALTH_SERVICE, reflection.SERVICE_NAME), server
         )
-        try:
-            server.add_insecure_port(self._front.prepare())
-            if tls is not None:
-                self.tls_port = self._add_tls_port(server, *tls)
-            await server.start()
-            await self._front.start()
-        except BaseException:
-            await server.stop(None)
-            await self._front.stop()
-            raise
+        self._server = server
+        server.add_insecure_port(self._grpc_address)
+        if self._tls is not None and credentials is not None:
+            self.tls_port = self._add_tls_port(server, self._tls, credentials)
+        await server.start()
         for service in ("", CLUSTER_SERVICE):
             await health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        self._server, self._health = server, health
-        log.info(
-            "api_listening",
-            socket=str(self.socket_path),
-            tls=f"{self._tls.address} (port {self.tls_port})" if self._tls else None,
-            fd_limit=fd_limit,
-        )
+        self._health = health
+        log.debug("api_grpc_started")
 
     @staticmethod
     def _add_tls_port(
@@ -186,10 +215,15 @@ class ControlServer:
         if self._health is not None:
             await self._health.enter_graceful_shutdown()
         self._front.close_listener()
+        await self._stop_grpc(grace)
+        await self._front.stop()
+
+    async def _stop_grpc(self, grace: float | None) -> None:
+        if self._starting is not None:
+            await asyncio.gather(self._starting, return_exceptions=True)
         if self._server is not None:
             await self._server.stop(grace)
-        await self._front.stop()
-        self._server = self._health = None
+        self._server = self._health = self._starting = None
 
 
 def _bracket(host: str) -> str:

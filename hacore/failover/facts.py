@@ -128,6 +128,16 @@ class Facts(RulesBase):
         """Record the runtime's word on the tiebreaker before its event is dispatched."""
         self.tiebreaker_lost = lost
 
+    def next_timer(self) -> float | None:
+        """When :meth:`due_timers` next has an event (None: none is armed that would
+        fire). Keep the two in step."""
+        t = self.timers
+        armed = [t.standby_deadline, t.failback_at, t.offer_at, t.move_at]
+        if self.node == NodeState.RSCRCVD:
+            armed.append(t.deadlock_at)
+        due = [when for when in armed if when is not None]
+        return min(due) if due else None
+
     def due_timers(self, now: float) -> list[Ctx]:
         """The events of the timers due at ``now`` (each is disarmed)."""
         t = self.timers

@@ -138,6 +138,10 @@ class Failover:
 
     # ------------------------------------------------------------------ queries
 
+    def next_timer(self) -> float | None:
+        """When :meth:`on_tick` next has something to do (None: no timer is armed)."""
+        return self._rules.next_timer()
+
     def groups(self) -> tuple[str, ...]:
         """Group keys in haresources order."""
         return tuple(self._rules.records)

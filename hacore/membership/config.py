@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +15,18 @@ LOADAVG_PATH = Path("/proc/loadavg")
 
 
 def read_loadavg() -> str:
-    """The ``ld`` field: /proc/loadavg up to the newline, ``n/a`` when unreadable."""
+    """The ``ld`` field: /proc/loadavg up to the newline, ``n/a`` when unreadable.
+
+    Read with one open and one read (every second, on the heartbeat's wake-up)."""
     try:
-        return LOADAVG_PATH.read_text().split("\n", 1)[0] or "n/a"
+        fd = os.open(LOADAVG_PATH, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            raw = os.read(fd, 256)
+        finally:
+            os.close(fd)
     except OSError:
         return "n/a"
+    return raw.split(b"\n", 1)[0].decode("ascii", "replace") or "n/a"
 
 
 @dataclass(frozen=True)

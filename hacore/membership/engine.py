@@ -7,19 +7,20 @@ every consequence comes back as an effect (see :mod:`hacore.membership.effects`)
 
 from __future__ import annotations
 
+import math
 import random
 
 import structlog
 
 from hacore.api import LinkStatus, NodeStatus
 from hacore.membership.config import MembershipConfig
-from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send, StatusHeard
+from hacore.membership.effects import CommUp, Deliver, DropCount, Effect, Send
 from hacore.membership.liveness import Liveness, SelfWatch
 from hacore.membership.peers import STATUS_WORDS, Peer, PeerTable, parse_hex
 from hacore.membership.rexmit import Retransmission
 from hacore.membership.stamping import Stamper
 from hacore.membership.throttle import Throttle
-from hacore.membership.tracking import SeqTracker
+from hacore.membership.tracking import IN_ORDER, SeqTracker
 from hacore.wire.message import Message
 from hacore.wire.printable import printable
 
@@ -28,6 +29,9 @@ log = structlog.get_logger("hacore.membership")
 DEADTIME_BUMP_MS = 2000  # Heartbeat's hb_add_deadtime(2000) during the first 5 s
 DEADTIME_BUMP_S = 5.0
 REQNODES_RETRY_S = 1.0
+DEADLINE_MARGIN_S = 0.001
+"""A silence "exceeds" deadtime only past it (whole ms, as Heartbeat): a tick at the
+deadline itself would find nothing and ask again at once."""
 _LIVE = (NodeStatus.INIT, NodeStatus.UP, NodeStatus.ACTIVE)
 
 
@@ -63,6 +67,8 @@ class Membership:
         self._links_up = False  # every node heard from or declared dead (LINKSUP)
         self._comm_up = False
         self._reqnodes_due: float | None = None  # set while waiting for repnodes
+        self._timers_changed = True  # tells the daemon to ask next_deadline again
+        self._quiet_until = -math.inf  # before it, tick has nothing to do but the stall check
         self._flow_control = True
 
     # ---------------------------------------------------------------- outbound
@@ -144,14 +150,48 @@ class Membership:
             self._check_links_up(now, out)
         return out
 
+    @property
+    def timers_changed(self) -> bool:
+        """Whether a timer may now be due sooner than :meth:`next_deadline` said last
+        (a node or link came up, a gap opened, a deadline shrank): ask it again."""
+        return self._timers_changed or self._live.changed
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`tick` next has something to do, on the ``now`` clock (None:
+        nothing is pending). Calling ``tick`` earlier is harmless: a deadline a packet
+        pushed back is found not to have expired, and this is asked again."""
+        self._timers_changed = self._live.changed = False
+        self._quiet_until = math.inf
+        due: list[float] = []
+        if self._reqnodes_due is not None:
+            due.append(self._reqnodes_due)
+        for peer in self._peers:
+            limit = self._dead_limit_ms(peer) / 1000 + DEADLINE_MARGIN_S
+            if peer.status is not NodeStatus.DEAD:
+                due.append(peer.alive_ref + limit)
+            for link in peer.links.values():
+                if link.status is LinkStatus.UP and link.last is not None:
+                    due.append(link.last + limit)
+            rexmit = peer.track.next_due
+            if rexmit is not None:
+                due.append(rexmit)
+        if due:
+            self._quiet_until = min(due)
+        return min(due, default=None)
+
     def tick(self, now: float) -> list[Effect]:
-        """Timers: deaths, link deaths, rexmit requests, reqnodes retries, comm-up."""
+        """Timers: deaths, link deaths, rexmit requests, reqnodes retries, comm-up.
+
+        The daemon calls it every keepalive (which shows a stall of its own loop) and
+        at :meth:`next_deadline`; before that deadline only the stall check runs."""
         self._begin(now)
         out: list[Effect] = []
         self._watch.on_tick(now, self._peers, out)
         if self._local_status is NodeStatus.INIT and self._init_sent:
             self._set_local(NodeStatus.UP)
             out.append(Send(self.status_message(now)))
+        if now < self._quiet_until and not self.timers_changed:
+            return out  # a stall only pushes deadlines back
         for peer in self._peers:
             self._live.expire(peer, now, self._dead_limit_ms(peer), out)
             self._rexmit.request_missing(peer, now, out)
@@ -164,13 +204,14 @@ class Membership:
     # ---------------------------------------------------------------- receive path
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
-        mtype, src, ts = msg.get("t"), msg.get("src"), msg.get("ts")
+        mtype, src, ts, dest, seq_text = msg.strings("t", "src", "ts", "dest", "seq")
         if mtype is None or src is None or ts is None:
             self._bad(out, now, link, "process_clustermsg: missing from/ts/type", src)
             return
-        src = _lower_case_names(msg, src)
+        if src != src.lower() or (dest is not None and dest != dest.lower()):
+            src, dest = _lower_case_names(msg, src, dest)
         sequenced = not mtype.startswith("NS_")
-        seq = parse_hex(msg.get("seq"))
+        seq = parse_hex(seq_text)
         if sequenced and seq is None:
             self._bad(out, now, link, "process_clustermsg: missing seqno", src)
             return
@@ -193,7 +234,7 @@ class Membership:
             self._from_ping_node(peer, msg, mtype, link, now, out)
         elif sequenced:
             assert seq is not None
-            self._sequenced(peer, msg, mtype, seq, stamp_time, link, now, out)
+            self._sequenced(peer, msg, mtype, seq, stamp_time, dest, link, now, out)
         else:
             self._unsequenced(peer, msg, mtype, link, now, out)
 
@@ -204,6 +245,7 @@ class Membership:
         mtype: str,
         seq: int,
         stamp_time: int,
+        dest: str | None,
         link: str,
         now: float,
         out: list[Effect],
@@ -212,7 +254,7 @@ class Membership:
         if seq <= 0 or gen is None:
             self._bad(out, now, link, "should_drop_message: bad sequence or generation", peer.name)
             return
-        is_status = mtype.lower() == "status"
+        is_status = mtype == "status" or mtype.lower() == "status"
         if gen < peer.generation:
             self._replay(peer, gen, now, out)
             return
@@ -231,17 +273,19 @@ class Membership:
             out.append(DropCount("duplicate"))
             return
         self._live.touch_link(peer, link, now, out)
-        self._rexmit.account(peer, arrival, now, self._flow_control, out)
+        if arrival is not IN_ORDER:  # a gap, an ack due, a recovered seq
+            self._timers_changed |= arrival.lost is not None
+            self._rexmit.account(peer, arrival, now, self._flow_control, out)
         if not arrival.accepted:
             if is_status:
-                out.append(StatusHeard(peer.name, link))
+                out.append(peer.heard_on(link))
             out.append(DropCount("duplicate"))
             return
         dest_uuid = msg.get_bytes("destuuid")
         if dest_uuid is not None:
             to_us = dest_uuid == self.cfg.uuid
         else:
-            to_us = msg.get("dest") in (None, self.cfg.local_node)
+            to_us = dest is None or dest == self.cfg.local_node
         if not to_us:
             out.append(DropCount("not_for_us"))
             return
@@ -306,7 +350,10 @@ class Membership:
         now: float,
         out: list[Effect],
     ) -> None:
-        status = STATUS_WORDS.get((msg.get("st") or "").lower())
+        st, hacore, dt = msg.strings("st", "hacore", "dt")
+        status = STATUS_WORDS.get(st) if st is not None else None
+        if status is None:
+            status = STATUS_WORDS.get((st or "").lower())
         if status is None:
             self._bad(out, now, link, "HBDoMsg_T_STATUS: status update without st field", peer.name)
             return
@@ -317,15 +364,16 @@ class Membership:
             return
         if self._flow_control and "protocol" not in msg:
             self._disable_flow_control(peer, now, out)
-        peer.hacore = msg.get("hacore") == "1"
-        dead_after = parse_hex(msg.get("dt"))
-        if dead_after:
+        peer.hacore = hacore == "1"
+        dead_after = parse_hex(dt)
+        if dead_after and dead_after != peer.dead_after_ms:
             peer.dead_after_ms = dead_after
+            self._timers_changed = True
         late_death = self._live.check_late(peer, now, out)
         self._live.note_status(peer, status, now, late_death, out)
         peer.remote_ts = stamp_time
         peer.status_seq = seq
-        out.append(StatusHeard(peer.name, link))
+        out.append(peer.heard_on(link))
         out.append(Deliver(msg, link))
 
     def _on_repnodes(self, peer: Peer, msg: Message, now: float, out: list[Effect]) -> None:
@@ -367,7 +415,7 @@ class Membership:
     def _check_links_up(self, now: float, out: list[Effect]) -> None:
         if not all(p.heard or p.status is NodeStatus.DEAD for p in self._peers):
             return
-        self._links_up = True
+        self._links_up = self._timers_changed = True  # deadtime replaces initdead
         log.info("links_up", msg="every node heard from or declared dead")
         if self._flow_control:
             self._request_nodes(now, out)
@@ -381,6 +429,7 @@ class Membership:
             return
         out.append(Send(Message(("t", "reqnodes"), ("dest", target.name))))
         self._reqnodes_due = now + REQNODES_RETRY_S
+        self._timers_changed = True
 
     def _comm_now_up(self, now: float, out: list[Effect]) -> None:
         if self._comm_up:
@@ -444,12 +493,12 @@ class Membership:
         out.append(DropCount("missing_fields"))
 
 
-def _lower_case_names(msg: Message, src: str) -> str:
-    """Lower-case ``src`` and ``dest`` in place; returns the new ``src``."""
+def _lower_case_names(msg: Message, src: str, dest: str | None) -> tuple[str, str | None]:
+    """Lower-case ``src`` and ``dest`` in place; returns the new ones."""
     lowered = src.lower()
     if lowered != src:
         msg.set("src", lowered)
-    dest = msg.get("dest")
     if dest is not None and dest != dest.lower():
-        msg.set("dest", dest.lower())
-    return lowered
+        dest = dest.lower()
+        msg.set("dest", dest)
+    return lowered, dest

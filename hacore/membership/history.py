@@ -9,17 +9,25 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from hacore.wire.message import Message
+from hacore.wire.message import Field, FieldType, Message
 
 MAX_HISTORY = 500  # MAXMSGHIST
 MAX_REXMIT_BATCH = 50  # resends (and naks) per request, so a serial link is not flooded
 
 
+_Snapshot = list[tuple[str, str | bytes | Message | list[str], FieldType]]
+
+
 @dataclass(slots=True)
 class _Sent:
     seq: int
-    msg: Message
+    fields: _Snapshot  # the message as it was sent: later changes to it do not count
     resent_at: float | None = None
+
+    def message(self) -> Message:
+        msg = Message()
+        msg.fields = [Field(name, value, kind) for name, value, kind in self.fields]
+        return msg
 
 
 @dataclass
@@ -45,9 +53,10 @@ class SendHistory:
         self.hiseq = 0
 
     def add(self, seq: int, msg: Message) -> None:
+        """Remember ``msg`` as it is now (a snapshot: the caller may change it later)."""
         if self._sent and seq != self.hiseq + 1:
             raise ValueError(f"history must be contiguous: got seq {seq} after {self.hiseq}")
-        self._sent.append(_Sent(seq, msg))
+        self._sent.append(_Sent(seq, [(f.name, f.value, f.type) for f in msg.fields]))
         self.hiseq = seq
 
     def serve(self, first: int, last: int, acked: int, now: float) -> RexmitPlan:
@@ -70,6 +79,6 @@ class SendHistory:
                     if len(plan.resend) >= MAX_REXMIT_BATCH:
                         break
                     entry.resent_at = now
-                    plan.resend.append(entry.msg.copy())
+                    plan.resend.append(entry.message())
             seq += 1
         return plan

@@ -30,10 +30,14 @@ def exceeds(elapsed_s: float, limit_ms: int) -> bool:
 
 
 class Liveness:
+    """``changed`` is set by every transition (a node or link up or dead, a restart):
+    the engine's deadlines may have moved earlier."""
+
     def __init__(self, cfg: MembershipConfig, throttle: Throttle) -> None:
         self._deadtime_ms = cfg.deadtime_ms
         self._warntime_ms = cfg.warntime_ms
         self._throttle = throttle
+        self.changed = False
 
     def expire(self, peer: Peer, now: float, limit_ms: int, out: list[Effect]) -> None:
         """Timer pass: the node and each link die after ``limit_ms`` of silence."""
@@ -73,6 +77,7 @@ class Liveness:
         if peer.status is status:
             return
         old, peer.status = peer.status, status
+        self.changed = True
         if late_death:
             self.partition_healed(peer, out)  # declared dead a moment ago, yet here it is
         text = f"Status update for node {peer.name}: status {status.value}"
@@ -83,6 +88,7 @@ class Liveness:
         out.append(NodeChanged(change))
 
     def mark_dead(self, peer: Peer, reason: str, out: list[Effect]) -> None:
+        self.changed = True
         old = peer.status
         peer.status = NodeStatus.DEAD
         peer.heard = False
@@ -98,6 +104,7 @@ class Liveness:
             text = f"Heartbeat restart on node {peer.name}"
             log.info("peer_restarted", msg=text, peer=peer.name, generation=generation)
             out.append(PeerRestarted(peer.name, generation))
+        self.changed = True
         peer.forget_sequence(same_generation=False)
         peer.last_status = None
         peer.status_seq = 0
@@ -122,6 +129,7 @@ class Liveness:
         self, peer: Peer, name: str, link: Link, status: LinkStatus, out: list[Effect]
     ) -> None:
         old, link.status = link.status, status
+        self.changed = True
         text = f"Link {peer.name}:{name} {status.value}."
         log.info(f"link_{status.value}", msg=text, peer=peer.name, link=name)
         out.append(LinkChanged(LinkStatusChanged(peer.name, name, old, status)))

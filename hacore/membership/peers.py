@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hacore.api import LinkStatus, NodeStatus
+from hacore.membership.effects import StatusHeard
 from hacore.membership.tracking import SeqTracker
 
-_HEX = re.compile(r"[0-9a-fA-F]{1,16}")
+_HEX_DIGITS = "0123456789abcdefABCDEF"
 _DEC = re.compile(r"[0-9]{1,19}")
 
 # The words a status message may carry in ``st``; anything else is a malformed status.
@@ -17,8 +18,11 @@ STATUS_WORDS = {s.value: s for s in (NodeStatus.INIT, NodeStatus.UP, NodeStatus.
 
 
 def parse_hex(text: str | None) -> int | None:
-    """Heartbeat's ``%lx`` fields (seq, hg, ts, dt, ackseq), strictly."""
-    return int(text, 16) if text is not None and _HEX.fullmatch(text) else None
+    """Heartbeat's ``%lx`` fields (seq, hg, ts, dt, ackseq), strictly: 1 to 16 hex
+    digits and nothing else (no sign, prefix, blank or underscore ``int`` would take)."""
+    if text is None or not 0 < len(text) <= 16 or text.strip(_HEX_DIGITS):
+        return None
+    return int(text, 16)
 
 
 def parse_dec(text: str | None) -> int | None:
@@ -44,6 +48,7 @@ class Peer:
     """
 
     __slots__ = (
+        "_heard_on",
         "acked",
         "alive_ref",
         "dead_after_ms",
@@ -87,6 +92,14 @@ class Peer:
         self.heard_at: float | None = None
         self.heard = False  # any packet since start or since declared dead (comm-up)
         self.hacore: bool | None = None  # None until a status says
+        self._heard_on: dict[str, StatusHeard] = {}
+
+    def heard_on(self, link: str) -> StatusHeard:
+        """The (immutable) effect saying one of its statuses passed the checks on ``link``."""
+        heard = self._heard_on.get(link)
+        if heard is None:
+            heard = self._heard_on[link] = StatusHeard(self.name, link)
+        return heard
 
     def forget_sequence(self, *, same_generation: bool) -> None:
         """Death or restart: its gaps and acks mean nothing any more. After a death

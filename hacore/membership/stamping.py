@@ -38,28 +38,27 @@ class Stamper:
         if not mtype:
             raise ValueError(f"stamp: message has no 't' field: {msg!r}")
         sequenced = not mtype.startswith("NS_")
-
-        def put(name: str, value: str | bytes) -> None:
-            # NS_ types keep what they carry (a ping echo's src is the ping node).
-            if sequenced or name not in msg:
-                msg.set(name, value)
-
         dest = msg.get("dest")
         dest_uuid = self._uuid_of(dest) if dest is not None else None
+        control: list[tuple[str, str | bytes]] = []
         if dest_uuid is not None:
-            put("destuuid", dest_uuid)
-        put("src", self._cfg.local_node)
-        put("srcuuid", self._cfg.uuid)
+            control.append(("destuuid", dest_uuid))
+        control += (("src", self._cfg.local_node), ("srcuuid", self._cfg.uuid))
         if sequenced:
             self.seq += 1
-            msg.set("seq", f"{self.seq:x}")
-        put("hg", self._hg)
-        put("ts", f"{int(wall):x}")
+            control.append(("seq", f"{self.seq:x}"))
+        control += (("hg", self._hg), ("ts", f"{int(wall):x}"))
         if sequenced:
-            msg.set("ld", self._loadavg(now))
-        put("ttl", self._ttl)
+            control.append(("ld", self._loadavg(now)))
+        control.append(("ttl", self._ttl))
+        present = {f.name for f in msg.fields}
+        for name, value in control:
+            if name not in present:
+                msg.add(name, value)
+            elif sequenced:  # NS_ types keep what they carry (a ping echo's src is the ping node)
+                msg.set(name, value)
         if sequenced:
-            self._history.add(self.seq, msg.copy())
+            self._history.add(self.seq, msg)
         return msg
 
     def _loadavg(self, now: float) -> str:

@@ -47,7 +47,8 @@ class Arrival:
         return self.kind in ("new", "recovered")
 
 
-_NEW = Arrival("new")
+IN_ORDER = Arrival("new")
+"""The next seq, nothing else to say: the common case, one shared value."""
 _DUPLICATE = Arrival("duplicate")
 _OLD = Arrival("old")
 
@@ -84,6 +85,11 @@ class SeqTracker:
     def missing(self) -> Collection[int]:
         return self._missing.keys()
 
+    @property
+    def next_due(self) -> float | None:
+        """When the next retransmission request is due (None: nothing is missing)."""
+        return None if self._next_due == math.inf else self._next_due
+
     def reset(self, *, keep_floor: bool = False) -> None:
         """Start over; ``keep_floor`` (same generation) refuses every seq seen so far."""
         self.floor = max(self.floor, self.last_seq or 0) if keep_floor else 0
@@ -107,7 +113,7 @@ class SeqTracker:
         self.last_seq = seq
         if seq % ACK_DIV == self.ack_trigger:
             return Arrival("new", ack=self._ack_for(seq))
-        return _NEW
+        return IN_ORDER
 
     def give_up(self, seq: int) -> Arrival | None:
         """The sender cannot retransmit ``seq`` (NS_nak_rexmit): stop asking for it."""

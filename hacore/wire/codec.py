@@ -47,6 +47,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
+from hacore.wire.flat import field_heads, parse_flat
 from hacore.wire.message import Field, FieldType, Message
 
 MAXMSG = 262144
@@ -157,9 +158,17 @@ def classic_auth_text(msg: Message) -> bytes:
 def _netstring_message(msg: Message, depth: int) -> bytes:
     out = [NETSTRING_START]
     for f in msg.fields:
+        value = f.value
+        if f.type is FieldType.STRING and isinstance(value, str):
+            heads = field_heads(f.name)
+            if heads is not None:
+                head = heads[0]
+                raw = _string_bytes(f.name, value)
+                out.append(b"%d:%s%s," % (len(head) + len(raw), head, raw))
+                continue
         name = _name_bytes(f.name)
-        value = _netstring_value(f, depth)
-        out.append(b"%d:(%d)%s=%s," % (len(name) + len(value) + 4, f.type, name, value))
+        raw = _netstring_value(f, depth)
+        out.append(b"%d:(%d)%s=%s," % (len(name) + len(raw) + 4, f.type, name, raw))
     out.append(NETSTRING_END)
     return b"".join(out)
 
@@ -313,6 +322,26 @@ def parse_packet(data: bytes, budget: Budget | None = None) -> Packet:
     return _parse_wire(bytes(data), budget or Budget())
 
 
+def parse_message(data: bytes, budget: Budget) -> Message:
+    """:func:`parse_packet`'s message alone, for a ``bytes`` packet whose size was
+    checked (the receive path: no :class:`Packet` to build)."""
+    if data.startswith(NETSTRING_START):
+        message, end = _parse_top_netstring(data, budget)
+        if end < len(data):
+            parse_trailer(data, end)
+        return message
+    return _parse_wire(data, budget).message
+
+
+def parse_signed_netstring(data: bytes, signed_end: int, budget: Budget) -> Message:
+    """:func:`parse_message` for a netstring packet whose trailer, from ``signed_end``,
+    the caller has read already (so it is not parsed twice)."""
+    message, end = _parse_top_netstring(data, budget)
+    if end != signed_end and end < len(data):
+        parse_trailer(data, end)
+    return message
+
+
 def check_size(data: bytes) -> None:
     if len(data) > MAXMSG:
         raise DecodeError("oversized", f"{len(data)} bytes, limit {MAXMSG}")
@@ -366,7 +395,7 @@ def netstring_end(data: bytes) -> int:
 
 def _parse_wire(data: bytes, budget: Budget) -> Packet:
     if data.startswith(NETSTRING_START):
-        message, end = _parse_netstring(data, 0, len(data), 0, budget)
+        message, end = _parse_top_netstring(data, budget)
         trailer = parse_trailer(data, end) if end < len(data) else None
         return Packet(message, True, data[:end], trailer)
     if data.startswith(CLASSIC_START):
@@ -392,6 +421,16 @@ def parse_trailer(data: bytes, pos: int) -> bytes:
     if data[stop] != 0x2C or stop + 1 != end:
         raise DecodeError("malformed", f"signature trailer at byte {pos} is not one netstring")
     return data[start:stop]
+
+
+def _parse_top_netstring(data: bytes, budget: Budget) -> tuple[Message, int]:
+    """The message a netstring packet starts with, and the offset after its end marker."""
+    flat = parse_flat(data)
+    if flat is None:
+        return _parse_netstring(data, 0, len(data), 0, budget)
+    layout, raws, end = flat
+    budget.take_fields(len(raws))
+    return Message.from_wire(layout, raws), end
 
 
 def _parse_netstring(
@@ -581,7 +620,7 @@ def _expand(msg: Message, budget: Budget, layer: int, *, fields: bool) -> Messag
     """Undo compression of a message that stands alone on the wire (a packet, or what a
     compressed payload held): whole-message compression first, then (``fields``) its
     compressed fields."""
-    for f in msg.fields:
+    for f in msg.fields if COMPRESSED_FIELD in msg else ():
         if f.name == COMPRESSED_FIELD:
             # Heartbeat looks at the first field of that name only, and only if binary.
             if f.type is FieldType.BINARY and isinstance(f.value, bytes):

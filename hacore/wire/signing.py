@@ -42,6 +42,9 @@ from hacore.config.model import AuthKey, AuthKeys
 from hacore.wire.codec import (
     AUTH_FIELD,
     CLASSIC_START,
+    COMPRESSED_FIELD,
+    MAXMSG,
+    NETSTRING_END,
     NETSTRING_START,
     Budget,
     DecodeError,
@@ -55,15 +58,19 @@ from hacore.wire.codec import (
     encode_netstring,
     expand_message,
     netstring_end,
-    parse_packet,
+    parse_message,
+    parse_signed_netstring,
     parse_trailer,
 )
+from hacore.wire.flat import parse_flat, signed_parts, string_field
 from hacore.wire.message import Field, FieldType, Message
 
 RejectReason = Literal[DecodeReason, "bad_signature", "missing_signature", "unknown_key_index"]
 
 # Heartbeat parses signatures with sscanf("%d %s"); we accept exactly what it writes.
 _SIGNATURE = re.compile(rb"(\d{1,9}) (\S+)")
+# A whole trailer netstring, ``len:"<index> <hex>",``: the form every sender uses.
+_TRAILER = re.compile(rb"(\d{1,9}):((\d{1,9}) (\S+)),")
 # A classic line naming the auth field, with the "(N)" type prefix the parser allows.
 _AUTH_LINE = re.compile(rb"(\([0-9]\))?auth=(.*)", re.DOTALL)
 # Where a packet says who sent it, for the log line of a rejected one (never trusted).
@@ -97,7 +104,7 @@ class PacketSigner:
     Build a new signer when authkeys is re-read (SIGHUP); a signer never changes.
     """
 
-    __slots__ = ("_digest", "_key", "_keys", "_prefix", "inner_auth")
+    __slots__ = ("_active", "_digest", "_key", "_keys", "_prefix", "inner_auth")
 
     def __init__(self, authkeys: AuthKeys, *, inner_auth: bool = True) -> None:
         signer = authkeys.signer
@@ -107,15 +114,22 @@ class PacketSigner:
         self._key = signer.key
         self._prefix = f"{signer.index} "
         self.inner_auth = inner_auth
+        # Trailers naming the active entry are checked on the short path of open().
+        usable = signer.key is not None or not signer.method.key_required
+        self._active = signer.index if usable else None
 
     # ---- sending ---------------------------------------------------------------------
 
     def seal(self, msg: Message) -> bytes:
         """The wire packet for ``msg``: netstring, inner ``auth`` (when ``inner_auth``),
         trailer. ``msg`` itself is not modified. Raises EncodeError for unsendable fields."""
-        if self.inner_auth:
-            msg = self._with_inner_auth(msg)
-        body = encode_netstring(msg)
+        flat = signed_parts(msg) if self.inner_auth else None
+        if flat is not None:
+            parts, text = flat
+            parts += (string_field(AUTH_FIELD, self._sign(text)), NETSTRING_END)
+            body = b"".join(parts)
+        else:
+            body = encode_netstring(self._with_inner_auth(msg) if self.inner_auth else msg)
         signature = self._sign(body)
         return b"%s%d:%s," % (body, len(signature), signature)
 
@@ -140,24 +154,51 @@ class PacketSigner:
         """Authenticate one received packet on its raw bytes, then parse it and undo
         whole-message compression (compressed fields stay compressed, see
         :mod:`hacore.wire.codec`). Raises PacketRejected, never anything else."""
+        return self._open_plain(data) or self._open(data)
+
+    def _open_plain(self, data: bytes) -> Message | None:
+        """The short path, for what every heartbeat is: a flat netstring message with a
+        correct trailer naming the active entry. None for anything else (or anything
+        wrong): the general path then decides, and says why it refuses."""
+        if data.__class__ is not bytes or len(data) > MAXMSG:
+            return None
+        end = data.rfind(NETSTRING_END) + len(NETSTRING_END)
+        if not data.startswith(NETSTRING_START) or not 8 <= end < len(data):
+            return None
+        trailer = _TRAILER.fullmatch(data, end)
+        if trailer is None or int(trailer[3]) != self._active:
+            return None
+        try:
+            expected = self._digest(self._key, data[:end]).encode()
+        except Exception:
+            return None
+        if int(trailer[1]) != len(trailer[2]) or not hmac.compare_digest(expected, trailer[4]):
+            return None
+        flat = parse_flat(data)
+        if flat is None or flat[2] != end or COMPRESSED_FIELD in flat[0].index:
+            return None
+        return Message.from_wire(flat[0], flat[1])
+
+    def _open(self, data: bytes) -> Message:
         try:
             check_size(data)
             data = bytes(data)
+            budget = Budget()
             try:
                 if data.startswith(NETSTRING_START):
-                    self._verify_trailer(data)
-                elif data.startswith(CLASSIC_START):
-                    self._verify_classic(data)
+                    msg = parse_signed_netstring(data, self._verify_trailer(data), budget)
+                else:
+                    if data.startswith(CLASSIC_START):
+                        self._verify_classic(data)
+                    msg = parse_message(data, budget)
             except PacketRejected as e:
                 raise PacketRejected(e.reason, e.detail, packet=data) from None
-            budget = Budget()
-            packet = parse_packet(data, budget)
         except DecodeError as e:
             raise PacketRejected(e.reason, e.detail) from None
         try:
-            return expand_message(packet.message, budget)
+            return expand_message(msg, budget)
         except DecodeError as e:
-            raise PacketRejected(e.reason, e.detail, packet.message.get("src")) from None
+            raise PacketRejected(e.reason, e.detail, msg.get("src")) from None
 
     def verify_inner_auth(self, msg: Message) -> None:
         """Check the inner ``auth`` field with the method and key of its index."""
@@ -180,12 +221,20 @@ class PacketSigner:
             ) from None
         self._check(entry, entry.key, text, token, src)
 
-    def _verify_trailer(self, data: bytes) -> None:
+    def _verify_trailer(self, data: bytes) -> int:
+        """Check a netstring packet's trailer; returns where the signed part ends."""
         end = netstring_end(data)
         if end == len(data):
             raise PacketRejected("missing_signature", "netstring packet without trailer")
-        index, token = self._parse_signature(parse_trailer(data, end), None)
-        self._check(self._entry(index, None), self._key, data[:end], token, None)
+        trailer = _TRAILER.fullmatch(data, end)
+        entry = self._keys.get(int(trailer[3])) if trailer else None
+        if trailer is not None and entry is not None and int(trailer[1]) == len(trailer[2]):
+            token = trailer[4]
+        else:  # not the plain form: the general readers say what is wrong
+            index, token = self._parse_signature(parse_trailer(data, end), None)
+            entry = self._entry(index, None)
+        self._check(entry, self._key, data[:end], token, None)
+        return end
 
     def _verify_classic(self, data: bytes) -> None:
         """The inner ``auth`` field of a classic packet, checked on its lines as sent."""

@@ -7,17 +7,20 @@ format is unchanged: ``"<index> <64 lowercase hex digits>"``.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 
 from hacore.api import AuthMethod
 from hacore.hookspecs import hookimpl
 
+from ._hmac import keyed_hex_digest
+
+_sha256 = keyed_hex_digest("sha256")
+
 
 def hmac_sha256_digest(key: bytes | None, data: bytes) -> str:
     if key is None:
         raise ValueError("hmac-sha256 needs a key")
-    return hmac.digest(key, data, "sha256").hex()
+    return _sha256(key, data)
 
 
 HMAC_SHA256 = AuthMethod(

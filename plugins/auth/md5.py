@@ -6,17 +6,20 @@ secret; the captured sessions verify with exactly this formula.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 
 from hacore.api import AuthMethod
 from hacore.hookspecs import hookimpl
 
+from ._hmac import keyed_hex_digest
+
+_md5 = keyed_hex_digest("md5")
+
 
 def md5_digest(key: bytes | None, data: bytes) -> str:
     if key is None:
         raise ValueError("md5 needs a key")
-    return hmac.digest(key, data, "md5").hex()
+    return _md5(key, data)
 
 
 MD5 = AuthMethod(name="md5", key_required=True, digest=md5_digest)

@@ -6,17 +6,20 @@ Heartbeat/hacore cluster.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 
 from hacore.api import AuthMethod
 from hacore.hookspecs import hookimpl
 
+from ._hmac import keyed_hex_digest
+
+_sha1 = keyed_hex_digest("sha1")
+
 
 def sha1_digest(key: bytes | None, data: bytes) -> str:
     if key is None:
         raise ValueError("sha1 needs a key")
-    return hmac.digest(key, data, "sha1").hex()
+    return _sha1(key, data)
 
 
 SHA1 = AuthMethod(name="sha1", key_required=True, digest=sha1_digest)

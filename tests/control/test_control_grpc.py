@@ -121,6 +121,27 @@ async def test_watch_ends_when_server_stops(target: FakeTarget, sock_dir: Path) 
     assert target.hub.subscriber_count == 0
 
 
+async def test_grpc_starts_with_the_first_caller_and_serves_everyone(
+    target: FakeTarget, sock_dir: Path
+) -> None:
+    server = ControlServer(target, sock_dir / "api.sock")
+    await server.start()
+    assert server._server is None  # listening on the socket, gRPC not started yet
+    address = f"unix:{server.socket_path}"
+    async with (
+        grpc.aio.insecure_channel(address) as one,
+        grpc.aio.insecure_channel(address) as two,
+    ):
+        first, second = await asyncio.gather(
+            stub(one).GetStatus(pb.GetStatusRequest(), timeout=10),
+            stub(two).GetStatus(pb.GetStatusRequest(), timeout=10),
+        )
+    assert first.local_node == second.local_node == "node1"
+    assert server._server is not None
+    await server.stop(grace=0)
+    assert not server.socket_path.exists()
+
+
 async def test_health_check(channel: grpc.aio.Channel) -> None:
     health = health_pb2_grpc.HealthStub(channel)
     for service in ("", "hacore.v1.Cluster"):

@@ -64,6 +64,17 @@ def test_checksum_matches_rfc1071_example() -> None:
     assert checksum(bytes.fromhex("0001f203f4f5f6f7")) == ~0xDDF2 & 0xFFFF
 
 
+@given(st.binary(max_size=600))
+def test_checksum_is_the_ones_complement_of_the_word_sum(data: bytes) -> None:
+    padded = data + b"\0" * (len(data) % 2)
+    total = sum(struct.unpack(f"!{len(padded) // 2}H", padded))
+    while total >> 16:  # RFC 1071's end-around carry, word by word
+        total = (total & 0xFFFF) + (total >> 16)
+
+    assert checksum(data) == ~total & 0xFFFF
+    assert checksum(b"\xff\xff" * (len(data) + 1)) == 0
+
+
 @given(
     ident=st.integers(0, 0xFFFF),
     seq=st.integers(0, 0xFFFF),

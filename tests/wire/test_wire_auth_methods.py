@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from importlib.metadata import entry_points
 
 from hacore_plugins.auth import crc, hmac_sha256, md5, sha1
@@ -59,6 +60,19 @@ def test_hmac_methods_match_rfc_2202_and_4231() -> None:
     assert hmac_sha256.HMAC_SHA256.digest(key, data) == (
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     )
+
+
+@settings(max_examples=300)
+@given(key=st.binary(max_size=200), data=st.binary(max_size=400))
+def test_hmac_methods_with_remembered_key_pads_equal_the_standard_library(
+    key: bytes, data: bytes
+) -> None:
+    """Keys longer than the hash block are hashed first; every call reuses the pads."""
+    for method, algorithm in ((md5.MD5, "md5"), (sha1.SHA1, "sha1")):
+        assert method.digest(key, data) == hmac.digest(key, data, algorithm).hex()
+        assert method.digest(key, data + b"x") == hmac.digest(key, data + b"x", algorithm).hex()
+    sha256 = hmac_sha256.HMAC_SHA256
+    assert sha256.digest(key, data) == hmac.digest(key, data, "sha256").hex()
 
 
 def test_hmac_methods_require_a_key_and_only_sha256_is_hacore_only() -> None:
