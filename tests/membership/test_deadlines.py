@@ -14,7 +14,12 @@ from hacore.membership.engine import DEADLINE_MARGIN_S
 from hacore.wire.message import Message
 from tests.membership.membership_sim import WALL_OFFSET, make_config
 
-SLOW: dict[str, Any] = {"keepalive_ms": 2000, "deadtime_ms": 5000, "warntime_ms": 4000, "tick_ms": 2000}
+SLOW: dict[str, Any] = {
+    "keepalive_ms": 2000,
+    "deadtime_ms": 5000,
+    "warntime_ms": 4000,
+    "tick_ms": 2000,
+}
 
 
 class Daemon:
