@@ -48,6 +48,7 @@ def test_crash_the_peer_is_fenced_before_the_vip_moves(
     crashed = time.monotonic()
     lab.kill("node1")
     lab.wait_serving("node2", timeout=15)
+    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
     resets = [r for r in lab.power.resets if r.node == "node1" and r.ok]
     assert resets, "node1 was never fenced"
@@ -188,6 +189,8 @@ def test_failfast_client_death_fences_its_node_and_the_peer_takes_over(
     died = time.monotonic()
     lab.node("node1").path("/var/lib/hacore/die").write_text("")
     lab.wait_serving("node2", timeout=15)
+    # the prober's own probes finish on their own clock: let one of them see node2 too
+    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
     assert lab.power.fenced()[0] == "node1", "node1 fenced itself through the device"
     assert not lab.node("node1").up, "the lab's reset powered node1 off"

@@ -64,6 +64,7 @@ def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serv
     lab.cut_link("node1", "eth1")
     lab.cut_link("node1", "eth0")
     lab.wait_serving("node2", timeout=20)
+    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
     _wait(lambda: _fencing(lab, "node1")["isolated"], 5, "node1 to say it is isolated")
 
