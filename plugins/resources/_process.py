@@ -83,8 +83,8 @@ async def run_script(
     command = " ".join(argv)
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            proc = await asyncio.create_subprocess_exec(
+        spawning = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
@@ -92,8 +92,20 @@ async def run_script(
                 env=dict(env),
                 start_new_session=True,
             )
+        )
+        try:
+            proc = await asyncio.shield(spawning)
         except OSError as exc:
             raise ResourceError(f"{command}: cannot run: {exc.strerror or exc}") from exc
+        except asyncio.CancelledError:
+            # Cancelled while asyncio finished spawning: the script already runs and may
+            # have started children. asyncio would kill the script alone; its whole
+            # process group goes, as for any cancelled script.
+            with contextlib.suppress(OSError):
+                proc = await spawning
+                _kill_group(proc.pid)
+                await proc.wait()
+            raise
         try:
             async with asyncio.timeout(timeout):
                 returncode = await proc.wait()
