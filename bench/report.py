@@ -71,10 +71,11 @@ PROCEDURES = {
         "heal. keepalived has no heartbeat link (VRRP runs on the LAN), so the test is n/a."
     ),
     "idle": (
-        "After a cold start and a settle, with no client traffic, CPU% = delta of utime + stime "
-        "+ cutime + cstime of all the daemon's processes in a node over the window "
-        "(/proc/PID/stat; 100 Hz ticks, so one tick is 0.1 % over 10 s and 0.033 % over 30 s; "
-        "a window holds at least 15 keepalives, so 30 s at the seed's 2 s), "
+        "After a cold start and a settle, with no client traffic, CPU% = the time every thread "
+        "of the daemon's processes in a node ran over the window (/proc/PID/task/*/schedstat, "
+        "in ns; utime and stime count sampled 10 ms ticks, ±25 % at 0.5 % over 30 s) + cutime "
+        "+ cstime of reaped children (a window holds at least 15 keepalives, so 30 s at the "
+        "seed's 2 s), "
         "per node; RSS = sum of VmRSS (shared pages counted once per process, which overstates "
         "multi-process daemons), PSS = the same with shared pages split (smaps_rollup). node1 is "
         "the active node."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -31,6 +32,7 @@ def test_parse_stat_sums_own_and_children_cpu_and_survives_odd_names() -> None:
     stat = parse_stat(_stat_line("heart) beat (x", 10, 5, 3, 2))
     assert stat.comm == "heart) beat (x"
     assert stat.cpu_ticks == 20
+    assert stat.children_ticks == 5
     assert stat.start_ticks == 12345
     assert (stat.rt_priority, stat.policy) == (7, 2)
 
@@ -46,6 +48,12 @@ def test_parse_stat_of_a_real_process() -> None:
     snap = sample(os.getpid())
     assert snap is not None
     assert snap.rss_kib > 1000
+    busy_until = time.process_time() + 0.05
+    while time.process_time() < busy_until:
+        pass
+    later = sample(os.getpid())
+    assert later is not None and snap.run_ns is not None and later.run_ns is not None
+    assert later.run_ns - snap.run_ns >= 40_000_000  # the 50 ms just spent, to the ns
     assert snap.stat.comm.startswith("python") or snap.stat.comm == "pytest"
 
 
@@ -85,8 +93,17 @@ def test_which_processes_belong_to_a_daemon(
     assert is_daemon_process(kind, comm, argv) is expected
 
 
-def _sample(pid: int, start: int, ticks: int, rss: int, pss: int | None = 100) -> ProcSample:
-    return ProcSample(pid, StatFields("heartbeat", "S", ticks, start, 0, 0), rss, pss)
+def _sample(
+    pid: int,
+    start: int,
+    ticks: int,
+    rss: int,
+    pss: int | None = 100,
+    run_ns: int | None = None,
+    children: int = 0,
+) -> ProcSample:
+    stat = StatFields("heartbeat", "S", ticks, start, 0, 0, children)
+    return ProcSample(pid, stat, rss, pss, run_ns)
 
 
 def test_usage_over_a_window() -> None:
@@ -103,6 +120,21 @@ def test_usage_over_a_window() -> None:
     assert used.pss_mib == pytest.approx(200 / 1024)
     assert used.procs == 2
     assert used.policies == ["SCHED_OTHER"]
+
+
+def test_usage_counts_nanoseconds_and_reaped_children_in_ticks() -> None:
+    before = {s.key: s for s in [_sample(1, 10, 100, 0, run_ns=5_000_000_000, children=3)]}
+    # 2 ticks of its own (sampled) but 12.5 ms exact, and one tick of a reaped child
+    after_list = [_sample(1, 10, 103, 0, run_ns=5_012_500_000, children=4)]
+    used = usage(before, {s.key: s for s in after_list}, seconds=1.0)
+    assert used.cpu_pct == pytest.approx(100 * (0.0125 + 1 / CLK_TCK))
+
+
+def test_usage_falls_back_to_ticks_when_a_thread_took_its_time_away() -> None:
+    before = {s.key: s for s in [_sample(1, 10, 100, 0, run_ns=9_000_000_000)]}
+    after_list = [_sample(1, 10, 100 + CLK_TCK, 0, run_ns=1_000_000_000)]
+    used = usage(before, {s.key: s for s in after_list}, seconds=10.0)
+    assert used.cpu_pct == pytest.approx(10.0)
 
 
 def test_usage_without_pss_says_so() -> None:
