@@ -70,6 +70,8 @@ class Membership:
         self._timers_changed = True  # tells the daemon to ask next_deadline again
         self._quiet_until = -math.inf  # before it, tick has nothing to do but the stall check
         self._flow_control = True
+        self._status_shape: tuple[NodeStatus, int, bool] | None = None
+        self._status_fields: tuple[tuple[str, str], ...] = ()
 
     # ---------------------------------------------------------------- outbound
 
@@ -78,11 +80,14 @@ class Membership:
         self._begin(now)
         if self._local_status is NodeStatus.INIT:
             self._init_sent = True
-        msg = Message(("t", "status"), ("st", self._local_status.value))
-        msg.add("dt", f"{self._advertised_dt(now):x}")
-        if self._flow_control:
-            msg.add("protocol", "1")
-        return msg.add("hacore", "1")
+        shape = (self._local_status, self._advertised_dt(now), self._flow_control)
+        if shape != self._status_shape:  # the fields change rarely: build them then
+            self._status_shape = shape
+            fields = [("t", "status"), ("st", shape[0].value), ("dt", f"{shape[1]:x}")]
+            if shape[2]:
+                fields.append(("protocol", "1"))
+            self._status_fields = (*fields, ("hacore", "1"))
+        return Message.of_strings(self._status_fields)
 
     def stamp(self, msg: Message, now: float, wall: float) -> Message:
         """Add the control fields in Heartbeat's order (docs/protocol.md §4.1); remember

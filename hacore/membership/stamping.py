@@ -6,9 +6,12 @@ from collections.abc import Callable
 
 from hacore.membership.config import MembershipConfig
 from hacore.membership.history import SendHistory
-from hacore.wire.message import Message
+from hacore.wire.message import Field, FieldType, Message
 
 LOADAVG_REFRESH_S = 1.0
+_ADDRESSED = frozenset(("dest", "destuuid", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl"))
+"""A message carrying any of these takes the general path (a dest asks for destuuid;
+the others are replaced in place)."""
 
 
 class Stamper:
@@ -38,6 +41,9 @@ class Stamper:
         if not mtype:
             raise ValueError(f"stamp: message has no 't' field: {msg!r}")
         sequenced = not mtype.startswith("NS_")
+        fields = msg.fields
+        if sequenced and not any(f.name in _ADDRESSED for f in fields):
+            return self._stamp_broadcast(msg, fields, now, wall)
         dest = msg.get("dest")
         dest_uuid = self._uuid_of(dest) if dest is not None else None
         control: list[tuple[str, str | bytes]] = []
@@ -59,6 +65,24 @@ class Stamper:
                 msg.set(name, value)
         if sequenced:
             self._history.add(self.seq, msg)
+        return msg
+
+    def _stamp_broadcast(
+        self, msg: Message, fields: list[Field], now: float, wall: float
+    ) -> Message:
+        """:meth:`stamp` for a sequenced message to everyone that carries no control
+        field yet: every heartbeat. The same fields in the same order, appended at once."""
+        self.seq += 1
+        fields += (
+            Field("src", self._cfg.local_node, FieldType.STRING),
+            Field("srcuuid", self._cfg.uuid, FieldType.BINARY),
+            Field("seq", f"{self.seq:x}", FieldType.STRING),
+            Field("hg", self._hg, FieldType.STRING),
+            Field("ts", f"{int(wall):x}", FieldType.STRING),
+            Field("ld", self._loadavg(now), FieldType.STRING),
+            Field("ttl", self._ttl, FieldType.STRING),
+        )
+        self._history.add(self.seq, msg)
         return msg
 
     def _loadavg(self, now: float) -> str:

@@ -82,6 +82,15 @@ class Message:
         self._raws: Sequence[bytes] = ()
 
     @classmethod
+    def of_strings(cls, pairs: Sequence[tuple[str, str]]) -> Message:
+        """A message of string fields only (our heartbeat's own, built every keepalive)."""
+        msg = cls.__new__(cls)
+        msg._fields = [Field(name, value, FieldType.STRING) for name, value in pairs]
+        msg._wire = None
+        msg._raws = ()
+        return msg
+
+    @classmethod
     def from_wire(cls, layout: WireLayout, raws: Sequence[bytes]) -> Message:
         """A message read from the wire: ``raws`` are the values of ``layout``'s fields."""
         msg = cls.__new__(cls)
