@@ -145,7 +145,8 @@ class Membership:
         self._begin(now)
         out: list[Effect] = []
         self._watch.on_packet(now, self._peers, out)
-        self._receive(msg, link, now, out)
+        if not self._next_status(msg, link, now, out):
+            self._receive(msg, link, now, out)
         if not self._links_up:
             self._check_links_up(now, out)
         return out
@@ -202,6 +203,52 @@ class Membership:
         return out
 
     # ---------------------------------------------------------------- receive path
+
+    def _next_status(self, msg: Message, link: str, now: float, out: list[Effect]) -> bool:
+        """The common case, in one pass: a peer's next status, in order, on a link that
+        is up, saying what its last one said (status, generation, dt), neither late nor
+        addressed. False, with nothing changed, for anything else: :meth:`_receive`, the
+        reference, then decides. Its effects and state are _receive's for the same
+        packet (tests/membership/test_fast_status.py compares both)."""
+        mtype, src, ts, seq_text, hg, st, dt, hacore = msg.strings(
+            "t", "src", "ts", "seq", "hg", "st", "dt", "hacore"
+        )
+        if mtype != "status" or src is None or src == self.cfg.local_node:
+            return False
+        if "dest" in msg or msg.get_bytes("destuuid") is not None:
+            return False
+        if self._flow_control and "protocol" not in msg:
+            return False
+        peer = self._peers.find(src, msg.get_bytes("srcuuid"))
+        if peer is None or peer.name != src or peer.ping or peer.status is NodeStatus.DEAD:
+            return False
+        last = peer.track.last_seq
+        seq = parse_hex(seq_text)
+        if last is None or seq != last + 1 or seq < peer.status_seq:
+            return False
+        link_state = peer.links.get(link)
+        if link_state is None or link_state.status is not LinkStatus.UP:
+            return False
+        if STATUS_WORDS.get(st or "") is not peer.status or parse_hex(hg or "0") != peer.generation:
+            return False
+        dead_after = parse_hex(dt)
+        if dead_after and dead_after != peer.dead_after_ms:
+            return False
+        stamp_time = parse_hex(ts)
+        if not stamp_time or not self._live.on_time(peer, now):
+            return False
+        peer.heard = True
+        arrival = peer.track.receive(seq, now)
+        link_state.last = now
+        if arrival is not IN_ORDER:  # an ack is due
+            self._rexmit.account(peer, arrival, now, self._flow_control, out)
+        peer.hacore = hacore == "1"
+        peer.last_status = peer.alive_ref = peer.heard_at = now
+        peer.remote_ts = stamp_time
+        peer.status_seq = seq
+        out.append(peer.heard_on(link))
+        out.append(Deliver(msg, link))
+        return True
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
         mtype, src, ts, dest, seq_text = msg.strings("t", "src", "ts", "dest", "seq")

@@ -69,6 +69,14 @@ class Liveness:
             )  # fmt: skip
         return False
 
+    def on_time(self, peer: Peer, now: float) -> bool:
+        """Whether :meth:`check_late` has nothing to say about a status arriving now."""
+        last = peer.last_status
+        if last is None:
+            return True
+        interval = int((now - last) * 1000)
+        return interval <= self._warntime_ms and interval <= self._deadtime_ms
+
     def note_status(
         self, peer: Peer, status: NodeStatus, now: float, late_death: bool, out: list[Effect]
     ) -> None:
