@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 
 import structlog
 
@@ -33,6 +34,19 @@ DEADLINE_MARGIN_S = 0.001
 """A silence "exceeds" deadtime only past it (whole ms, as Heartbeat): a tick at the
 deadline itself would find nothing and ask again at once."""
 _LIVE = (NodeStatus.INIT, NodeStatus.UP, NodeStatus.ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusShape:
+    """The fields of a status that a peer repeats from one heartbeat to the next."""
+
+    src: str
+    uuid: bytes | None
+    generation: int
+    status: NodeStatus
+    dead_after_ms: int | None
+    hacore: bool
+    protocol: bool
 
 
 class Membership:
@@ -145,8 +159,7 @@ class Membership:
         self._begin(now)
         out: list[Effect] = []
         self._watch.on_packet(now, self._peers, out)
-        if not self._next_status(msg, link, now, out):
-            self._receive(msg, link, now, out)
+        self._receive(msg, link, now, out)
         if not self._links_up:
             self._check_links_up(now, out)
         return out
@@ -204,51 +217,69 @@ class Membership:
 
     # ---------------------------------------------------------------- receive path
 
-    def _next_status(self, msg: Message, link: str, now: float, out: list[Effect]) -> bool:
-        """The common case, in one pass: a peer's next status, in order, on a link that
-        is up, saying what its last one said (status, generation, dt), neither late nor
-        addressed. False, with nothing changed, for anything else: :meth:`_receive`, the
-        reference, then decides. Its effects and state are _receive's for the same
-        packet (tests/membership/test_fast_status.py compares both)."""
-        mtype, src, ts, seq_text, hg, st, dt, hacore = msg.strings(
-            "t", "src", "ts", "seq", "hg", "st", "dt", "hacore"
-        )
+    def status_shape(self, msg: Message) -> StatusShape | None:
+        """What a status says besides its seq and ts, for :meth:`next_status`; None
+        when it is no plain broadcast status of another node."""
+        mtype, src, hg, st, dt, hacore = msg.strings("t", "src", "hg", "st", "dt", "hacore")
         if mtype != "status" or src is None or src == self.cfg.local_node:
-            return False
+            return None
         if "dest" in msg or msg.get_bytes("destuuid") is not None:
-            return False
-        if self._flow_control and "protocol" not in msg:
-            return False
-        peer = self._peers.find(src, msg.get_bytes("srcuuid"))
-        if peer is None or peer.name != src or peer.ping or peer.status is NodeStatus.DEAD:
-            return False
+            return None
+        status = STATUS_WORDS.get(st or "")
+        generation = parse_hex(hg or "0")
+        if status is None or generation is None:
+            return None
+        return StatusShape(
+            src,
+            msg.get_bytes("srcuuid"),
+            generation,
+            status,
+            parse_hex(dt),
+            hacore == "1",
+            "protocol" in msg,
+        )
+
+    def next_status(
+        self, shape: StatusShape, seq: int, stamp_time: int, link: str, now: float
+    ) -> list[Effect] | None:
+        """:meth:`receive` in one pass for the common case: a status of ``shape``, the
+        peer's next in order, on a link that is up, saying what the peer's last one said
+        (status, generation, dt), not late, our loop not stalled. None, with nothing
+        changed, for anything else: :meth:`receive`, the reference, then decides. The
+        effects are receive's, less the ``Deliver`` of the status (the daemon delivers
+        no status); tests/membership/test_fast_status.py compares both."""
+        if self._start is None or not self._watch.quiet(now) or not stamp_time:
+            return None
+        if self._flow_control and not shape.protocol:
+            return None
+        peer = self._peers.find(shape.src, shape.uuid)
+        if peer is None or peer.name != shape.src or peer.ping or peer.status is NodeStatus.DEAD:
+            return None
         last = peer.track.last_seq
-        seq = parse_hex(seq_text)
         if last is None or seq != last + 1 or seq < peer.status_seq:
-            return False
+            return None
         link_state = peer.links.get(link)
         if link_state is None or link_state.status is not LinkStatus.UP:
-            return False
-        if STATUS_WORDS.get(st or "") is not peer.status or parse_hex(hg or "0") != peer.generation:
-            return False
-        dead_after = parse_hex(dt)
-        if dead_after and dead_after != peer.dead_after_ms:
-            return False
-        stamp_time = parse_hex(ts)
-        if not stamp_time or not self._live.on_time(peer, now):
-            return False
+            return None
+        if shape.status is not peer.status or shape.generation != peer.generation:
+            return None
+        dead_after = shape.dead_after_ms
+        if (dead_after and dead_after != peer.dead_after_ms) or not self._live.on_time(peer, now):
+            return None
+        out: list[Effect] = []
         peer.heard = True
         arrival = peer.track.receive(seq, now)
         link_state.last = now
         if arrival is not IN_ORDER:  # an ack is due
             self._rexmit.account(peer, arrival, now, self._flow_control, out)
-        peer.hacore = hacore == "1"
+        peer.hacore = shape.hacore
         peer.last_status = peer.alive_ref = peer.heard_at = now
         peer.remote_ts = stamp_time
         peer.status_seq = seq
         out.append(peer.heard_on(link))
-        out.append(Deliver(msg, link))
-        return True
+        if not self._links_up:
+            self._check_links_up(now, out)
+        return out
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
         mtype, src, ts, dest, seq_text = msg.strings("t", "src", "ts", "dest", "seq")
