@@ -244,10 +244,11 @@ class Membership:
     ) -> list[Effect] | None:
         """:meth:`receive` in one pass for the common case: a status of ``shape``, the
         peer's next in order, on a link that is up, saying what the peer's last one said
-        (status, generation, dt), not late, our loop not stalled. None, with nothing
-        changed, for anything else: :meth:`receive`, the reference, then decides. The
-        effects are receive's, less the ``Deliver`` of the status (the daemon delivers
-        no status); tests/membership/test_fast_status.py compares both."""
+        (status, generation, dt), not late, our loop not stalled; or the last one's
+        copy on another link. None, with nothing changed, for anything else:
+        :meth:`receive`, the reference, then decides. The effects are receive's, less
+        the ``Deliver`` of the status (the daemon delivers no status);
+        tests/membership/test_fast_status.py compares both."""
         if self._start is None or not self._watch.quiet(now) or not stamp_time:
             return None
         if self._flow_control and not shape.protocol:
@@ -255,13 +256,19 @@ class Membership:
         peer = self._peers.find(shape.src, shape.uuid)
         if peer is None or peer.name != shape.src or peer.ping or peer.status is NodeStatus.DEAD:
             return None
-        last = peer.track.last_seq
-        if last is None or seq != last + 1 or seq < peer.status_seq:
-            return None
         link_state = peer.links.get(link)
         if link_state is None or link_state.status is not LinkStatus.UP:
             return None
-        if shape.status is not peer.status or shape.generation != peer.generation:
+        if shape.generation != peer.generation:
+            return None
+        last = peer.track.last_seq
+        if last is not None and seq == last:  # its copy on another link, most likely
+            peer.heard = True
+            link_state.last = now
+            return self._links_checked(now, [peer.heard_on(link), DropCount("duplicate")])
+        if last is None or seq != last + 1 or seq < peer.status_seq:
+            return None
+        if shape.status is not peer.status:
             return None
         dead_after = shape.dead_after_ms
         if (dead_after and dead_after != peer.dead_after_ms) or not self._live.on_time(peer, now):
@@ -277,6 +284,10 @@ class Membership:
         peer.remote_ts = stamp_time
         peer.status_seq = seq
         out.append(peer.heard_on(link))
+        return self._links_checked(now, out)
+
+    def _links_checked(self, now: float, out: list[Effect]) -> list[Effect]:
+        """``out``, after what :meth:`receive` does last."""
         if not self._links_up:
             self._check_links_up(now, out)
         return out

@@ -180,6 +180,8 @@ STEADY = {
 
 @settings(max_examples=300, deadline=None)
 @example([STEADY] * 30 + [dict(STEADY, after=0.35)] + [STEADY] * 3)  # late: a warning
+@example([STEADY] * 5 + [dict(STEADY, tamper=b"auth=3")] + [STEADY] * 2)  # forged trailer
+@example([STEADY] * 5 + [dict(STEADY, seq=0, link="eth2")] * 2 + [STEADY])  # a copy on eth2
 @given(st.lists(packets, min_size=1, max_size=80))
 def test_short_path_gives_what_the_general_path_gives(steps: list[dict[str, Any]]) -> None:
     _run(steps)
