@@ -58,6 +58,7 @@ from hacore.reload import reload_config
 from hacore.resources import ResourceManager
 from hacore.respawn import Supervisor
 from hacore.sdnotify import Notifier
+from hacore.statuspath import StatusTemplates
 from hacore.wire.message import Message
 from hacore.wire.signing import PacketRejected, PacketSigner
 
@@ -155,6 +156,7 @@ class Node:
                 tick_ms=hacf.keepalive_ms,  # the heartbeat ticks the engine every keepalive
             )
         )
+        self._statuses = StatusTemplates(self.membership, len(hacf.nodes))
         self.failover = Failover(
             FailoverConfig.from_cluster(self.config), self.membership.is_hacore
         )
@@ -436,6 +438,23 @@ class Node:
     # ---- wire -----------------------------------------------------------------------
 
     def _on_packet(self, payload: bytes, link: str) -> None:
+        """One datagram: a peer's next heartbeat by its template (hacore.statuspath),
+        anything else by the general path."""
+        now = self.now()
+        effects = self._statuses.receive(payload, self.signer, link, now)
+        if effects is None:
+            effects = self._receive_packet(payload, link, now)
+            if effects is None:
+                return
+        self._apply_membership(effects, now)
+        if self.membership.timers_changed:
+            self._rearm(now)
+        if self._in_step and effects and isinstance(effects[0], me.StatusHeard):
+            self._keep_in_step(now)
+
+    def _receive_packet(self, payload: bytes, link: str, now: float) -> list[me.Effect] | None:
+        """Open, decode, :meth:`Membership.receive` (None: the packet was dropped); an
+        accepted status becomes its sender's template."""
         probe = self._probes.get(link)
         try:
             if probe is not None and payload == probe[2]:
@@ -449,14 +468,12 @@ class Node:
                 self._drop_warnings.warn(exc, link)
             elif self.config.hacf.log_badpack:  # off: malformed packets are only counted
                 self._drop_warnings.warn(exc, link)
-            return
-        now = self.now()
+            return None
         effects = self.membership.receive(msg, link, now)
-        self._apply_membership(effects, now)
-        if self.membership.timers_changed:
-            self._rearm(now)
-        if self._in_step and effects and isinstance(effects[0], me.StatusHeard):
-            self._keep_in_step(now)
+        accepted = effects[-2:]  # a status accepted ends with these two
+        if [e.__class__ for e in accepted] == [me.StatusHeard, me.Deliver]:
+            self._statuses.learn(payload, msg, self.signer)
+        return effects
 
     def send_message(self, msg: Message) -> None:
         """Send a sequenced, signed message to the cluster (the plugin handle's ``send``)."""

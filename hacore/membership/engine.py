@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 
 import structlog
 
@@ -33,6 +34,19 @@ DEADLINE_MARGIN_S = 0.001
 """A silence "exceeds" deadtime only past it (whole ms, as Heartbeat): a tick at the
 deadline itself would find nothing and ask again at once."""
 _LIVE = (NodeStatus.INIT, NodeStatus.UP, NodeStatus.ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusShape:
+    """The fields of a status that a peer repeats from one heartbeat to the next."""
+
+    src: str
+    uuid: bytes | None
+    generation: int
+    status: NodeStatus
+    dead_after_ms: int | None
+    hacore: bool
+    protocol: bool
 
 
 class Membership:
@@ -207,6 +221,81 @@ class Membership:
         return out
 
     # ---------------------------------------------------------------- receive path
+
+    def status_shape(self, msg: Message) -> StatusShape | None:
+        """What a status says besides its seq and ts, for :meth:`next_status`; None
+        when it is no plain broadcast status of another node."""
+        mtype, src, hg, st, dt, hacore = msg.strings("t", "src", "hg", "st", "dt", "hacore")
+        if mtype != "status" or src is None or src == self.cfg.local_node:
+            return None
+        if "dest" in msg or msg.get_bytes("destuuid") is not None:
+            return None
+        status = STATUS_WORDS.get(st or "")
+        generation = parse_hex(hg or "0")
+        if status is None or generation is None:
+            return None
+        return StatusShape(
+            src,
+            msg.get_bytes("srcuuid"),
+            generation,
+            status,
+            parse_hex(dt),
+            hacore == "1",
+            "protocol" in msg,
+        )
+
+    def next_status(
+        self, shape: StatusShape, seq: int, stamp_time: int, link: str, now: float
+    ) -> list[Effect] | None:
+        """:meth:`receive` in one pass for the common case: a status of ``shape``, the
+        peer's next in order, on a link that is up, saying what the peer's last one said
+        (status, generation, dt), not late, our loop not stalled; or the last one's
+        copy on another link. None, with nothing changed, for anything else:
+        :meth:`receive`, the reference, then decides. The effects are receive's, less
+        the ``Deliver`` of the status (the daemon delivers no status);
+        tests/membership/test_fast_status.py compares both."""
+        if self._start is None or not self._watch.quiet(now) or not stamp_time:
+            return None
+        if self._flow_control and not shape.protocol:
+            return None
+        peer = self._peers.find(shape.src, shape.uuid)
+        if peer is None or peer.name != shape.src or peer.ping or peer.status is NodeStatus.DEAD:
+            return None
+        link_state = peer.links.get(link)
+        if link_state is None or link_state.status is not LinkStatus.UP:
+            return None
+        if shape.generation != peer.generation:
+            return None
+        last = peer.track.last_seq
+        if last is not None and seq == last:  # its copy on another link, most likely
+            peer.heard = True
+            link_state.last = now
+            return self._links_checked(now, [peer.heard_on(link), DropCount("duplicate")])
+        if last is None or seq != last + 1 or seq < peer.status_seq:
+            return None
+        if shape.status is not peer.status:
+            return None
+        dead_after = shape.dead_after_ms
+        if (dead_after and dead_after != peer.dead_after_ms) or not self._live.on_time(peer, now):
+            return None
+        out: list[Effect] = []
+        peer.heard = True
+        arrival = peer.track.receive(seq, now)
+        link_state.last = now
+        if arrival is not IN_ORDER:  # an ack is due
+            self._rexmit.account(peer, arrival, now, self._flow_control, out)
+        peer.hacore = shape.hacore
+        peer.last_status = peer.alive_ref = peer.heard_at = now
+        peer.remote_ts = stamp_time
+        peer.status_seq = seq
+        out.append(peer.heard_on(link))
+        return self._links_checked(now, out)
+
+    def _links_checked(self, now: float, out: list[Effect]) -> list[Effect]:
+        """``out``, after what :meth:`receive` does last."""
+        if not self._links_up:
+            self._check_links_up(now, out)
+        return out
 
     def _receive(self, msg: Message, link: str, now: float, out: list[Effect]) -> None:
         mtype, src, ts, dest, seq_text = msg.strings("t", "src", "ts", "dest", "seq")

@@ -69,6 +69,14 @@ class Liveness:
             )  # fmt: skip
         return False
 
+    def on_time(self, peer: Peer, now: float) -> bool:
+        """Whether :meth:`check_late` has nothing to say about a status arriving now."""
+        last = peer.last_status
+        if last is None:
+            return True
+        interval = int((now - last) * 1000)
+        return interval <= self._warntime_ms and interval <= self._deadtime_ms
+
     def note_status(
         self, peer: Peer, status: NodeStatus, now: float, late_death: bool, out: list[Effect]
     ) -> None:
@@ -163,15 +171,24 @@ class SelfWatch:
                 self._learnt_period_s = gap if learnt is None else learnt + (gap - learnt) / 8
         self._last_tick = now
 
+    def quiet(self, now: float) -> bool:
+        """Whether :meth:`on_packet` has nothing to do at ``now``."""
+        last = self._last_tick
+        return last is None or not self._hiccup(now - last)
+
     def on_packet(self, now: float, peers: PeerTable, out: list[Effect]) -> None:
         """A packet read before the first tick after a stall must not see stale clocks."""
         if self._last_tick is not None and self._absorb(now - self._last_tick, now, peers, out):
             self._last_tick = now
 
-    def _absorb(self, gap: float, now: float, peers: PeerTable, out: list[Effect]) -> bool:
+    def _hiccup(self, gap: float) -> bool:
         period = max(self._declared_period_s, self._learnt_period_s or 0.0)
-        if gap <= max(2 * period, self._half_keepalive_s):
+        return gap > max(2 * period, self._half_keepalive_s)
+
+    def _absorb(self, gap: float, now: float, peers: PeerTable, out: list[Effect]) -> bool:
+        if not self._hiccup(gap):
             return False
+        period = max(self._declared_period_s, self._learnt_period_s or 0.0)
         gap_ms = int(gap * 1000)
         if gap_ms <= self._deadtime_ms:
             log.debug("loop_late", gap_ms=gap_ms)

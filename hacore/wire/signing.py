@@ -179,6 +179,20 @@ class PacketSigner:
             return None
         return Message.from_wire(flat[0], flat[1])
 
+    @property
+    def active_index(self) -> int | None:
+        """The authkeys entry whose trailers :meth:`trailer_signs` checks (None: none)."""
+        return self._active
+
+    def trailer_signs(self, signed: bytes, token: bytes) -> bool:
+        """Whether ``token``, in a trailer naming :attr:`active_index`, signs ``signed``
+        (what :meth:`open`'s short path checks, for a caller that found both itself)."""
+        try:
+            expected = self._digest(self._key, signed).encode()
+        except Exception:  # a plugin's bug: the general path says what is wrong
+            return False
+        return hmac.compare_digest(expected, token)
+
     def _open(self, data: bytes) -> Message:
         try:
             check_size(data)

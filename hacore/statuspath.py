@@ -1,0 +1,109 @@
+"""A peer's heartbeats, recognised by their bytes: the receive path's short cut.
+
+A node's consecutive statuses are the same bytes but for ``seq``, ``ts``, ``ld`` and
+the two signatures, at the same lengths. Once a status of a peer has passed the
+general path (open, decode, :meth:`Membership.receive`), its bytes become a *template*:
+one regex with every other byte literal. A packet the template matches is that status
+with a new seq and ts: its trailer is checked, and the engine's
+:meth:`~hacore.membership.Membership.next_status` takes it without a message being
+built. Whatever either declines (another layout or value, a bad signature, anything
+the engine does not take in one pass) goes the general way, which stays the reference;
+a changed status (a new layout) becomes the peer's new template there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hacore.membership.effects import Effect
+from hacore.membership.engine import Membership, StatusShape
+from hacore.wire.codec import COMPRESSED_FIELD
+from hacore.wire.flat import parse_flat
+from hacore.wire.message import Message
+from hacore.wire.signing import PacketSigner
+
+VARYING = frozenset({"seq", "ts", "ld", "auth"})
+"""The fields a node changes from one heartbeat to the next."""
+_HEX = ("seq", "ts")
+_TRAILER = re.compile(rb"(\d{1,9}):(\d{1,9}) ([^,%\s]+),")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    signer: PacketSigner  # a reload builds another: its templates then match no more
+    pattern: re.Pattern[bytes]  # groups: seq, ts, token (the trailer's)
+    signed_end: int  # where the signed part (through ``%%%\n``) ends
+    shape: StatusShape
+
+
+class StatusTemplates:
+    """The last template of each peer (a few: one per node of the cluster)."""
+
+    def __init__(self, membership: Membership, limit: int) -> None:
+        self._membership = membership
+        self._limit = limit
+        self._by_src: dict[str, Template] = {}
+
+    def receive(
+        self, data: bytes, signer: PacketSigner, link: str, now: float
+    ) -> list[Effect] | None:
+        """The effects of ``data`` when a template takes it; None: the general path
+        decides (nothing has changed)."""
+        for template in self._by_src.values():
+            found = template.pattern.fullmatch(data)
+            if found is not None:
+                if template.signer is not signer:
+                    return None
+                end = template.signed_end
+                if not signer.trailer_signs(data[:end], found["token"]):
+                    return None
+                seq, ts = int(found["seq"], 16), int(found["ts"], 16)
+                return self._membership.next_status(template.shape, seq, ts, link, now)
+        return None
+
+    def learn(self, data: bytes, msg: Message, signer: PacketSigner) -> None:
+        """Make ``data``, a status the general path just took, its sender's template."""
+        shape = self._membership.status_shape(msg)
+        if shape is None or (shape.src not in self._by_src and len(self._by_src) >= self._limit):
+            return
+        known = self._by_src.get(shape.src)
+        if known is not None and known.signer is signer and known.pattern.fullmatch(data):
+            return  # its template matched, but the engine wanted the general path
+        template = _template(data, shape, signer)
+        if template is not None:
+            self._by_src[shape.src] = template
+
+
+def _template(data: bytes, shape: StatusShape, signer: PacketSigner) -> Template | None:
+    """The regex of ``data`` with the varying values as groups; None for a packet
+    this short cut does not cover (not flat, no seq or ts, another trailer form)."""
+    flat = parse_flat(data)
+    if flat is None or data.__class__ is not bytes:
+        return None
+    wire, raws, end = flat
+    trailer = _TRAILER.fullmatch(data, end)
+    if (
+        trailer is None
+        or int(trailer[2]) != signer.active_index
+        or int(trailer[1]) != len(trailer[2]) + 1 + len(trailer[3])
+        or COMPRESSED_FIELD in wire.index
+        or not all(name in wire.strings for name in _HEX)
+    ):
+        return None
+    parts = [re.escape(b"###\n")]
+    for name, raw in zip(wire.names, raws, strict=True):
+        kind, raw_name = b"1" if name in wire.binary else b"0", name.encode()
+        head = b"%d:(%s)%s=" % (len(raw_name) + 4 + len(raw), kind, raw_name)
+        if name in _HEX:
+            if not 0 < len(raw) <= 16:
+                return None
+            value = b"(?P<%s>[0-9a-fA-F]{%d})" % (name.encode(), len(raw))
+        elif name in VARYING:
+            value = b"[^,\\x00]{%d}" % len(raw)
+        else:
+            value = re.escape(raw)
+        parts.append(re.escape(head) + value + b",")
+    parts.append(re.escape(b"%%%%%%\n%s:%s " % (trailer[1], trailer[2])))
+    parts.append(b"(?P<token>[^,%%\\s]{%d})," % len(trailer[3]))
+    return Template(signer, re.compile(b"".join(parts)), end, shape)
