@@ -129,9 +129,9 @@ METRICS: dict[str, list[Metric]] = {
     ],
     "packet_path": [
         _m("path_us", "one status packet: verify, decode, membership, effects", "µs", False),
-        _m("open_us", "of which verify + decode", "µs", False),
-        _m("membership_us", "of which membership", "µs", False),
-        _m("effects_us", "of which effects (metrics, an ack every tenth)", "µs", False),
+        _m("open_us", "general path (a changed status): verify + decode", "µs", False),
+        _m("membership_us", "general path: membership", "µs", False),
+        _m("effects_us", "general path: effects (metrics, an ack every tenth)", "µs", False),
         _m("send_us", "for comparison: one status sent (stamp + seal)", "µs", False),
     ],
 }

@@ -48,6 +48,7 @@ from hacore.api import NodeStatus
 from hacore.config.model import AuthKey, AuthKeys
 from hacore.membership import LocalStall, Membership, MembershipConfig, NodeChanged, Send
 from hacore.membership.effects import Effect
+from hacore.statuspath import StatusTemplates
 from hacore.wire.signing import PacketSigner
 
 LINK = "eth1"
@@ -99,6 +100,7 @@ class SimNode:
     engine: Membership
     signer: PacketSigner
     charge: Charge
+    statuses: StatusTemplates  # the receive path's short cut, as in the daemon
     up: bool = True
     free_at: float = 0.0  # its CPU is busy until then
     busy_s: float = 0.0  # CPU charged in the window (start_window)
@@ -148,14 +150,16 @@ class SimCluster:
         self.outcome = Outcome()
         names = tuple(f"node{i}" for i in range(1, nodes + 1))
         keys = AuthKeys(active=1, keys={1: AuthKey(1, SHA1, b"somekey")})
+        engines = {name: Membership(self._config(name, names, seed)) for name in names}
         self.nodes = {
             name: SimNode(
                 name,
-                Membership(self._config(name, names, seed)),
+                engine,
                 PacketSigner(keys),
                 (slow or {}).get(name, charge),
+                StatusTemplates(engine, nodes),
             )
-            for name in names
+            for name, engine in engines.items()
         }
         self._queue: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
@@ -289,9 +293,13 @@ class SimCluster:
     def _receive(self, node: SimNode, packet: bytes) -> None:
         self.outcome.deliveries += 1
 
-        def handle() -> list[Effect]:
-            msg = node.signer.open(packet)
-            return node.engine.receive(msg, LINK, self.now)
+        def handle() -> list[Effect]:  # what Node._on_packet does
+            effects = node.statuses.receive(packet, node.signer, LINK, self.now)
+            if effects is None:
+                msg = node.signer.open(packet)
+                effects = node.engine.receive(msg, LINK, self.now)
+                node.statuses.learn(packet, msg, node.signer, effects)
+            return effects
 
         self._work(node, handle)
 

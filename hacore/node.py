@@ -470,9 +470,7 @@ class Node:
                 self._drop_warnings.warn(exc, link)
             return None
         effects = self.membership.receive(msg, link, now)
-        accepted = effects[-2:]  # a status accepted ends with these two
-        if [e.__class__ for e in accepted] == [me.StatusHeard, me.Deliver]:
-            self._statuses.learn(payload, msg, self.signer)
+        self._statuses.learn(payload, msg, self.signer, effects)
         return effects
 
     def send_message(self, msg: Message) -> None:

@@ -14,9 +14,10 @@ a changed status (a new layout) becomes the peer's new template there.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hacore.membership.effects import Effect
+from hacore.membership.effects import Deliver, Effect, StatusHeard
 from hacore.membership.engine import Membership, StatusShape
 from hacore.wire.codec import COMPRESSED_FIELD
 from hacore.wire.flat import parse_flat
@@ -26,6 +27,7 @@ from hacore.wire.signing import PacketSigner
 VARYING = frozenset({"seq", "ts", "ld", "auth"})
 """The fields a node changes from one heartbeat to the next."""
 _HEX = ("seq", "ts")
+_SRC_HEAD = b"(0)src="
 _TRAILER = re.compile(rb"(\d{1,9}):(\d{1,9}) ([^,%\s]+),")
 
 
@@ -43,36 +45,50 @@ class StatusTemplates:
     def __init__(self, membership: Membership, limit: int) -> None:
         self._membership = membership
         self._limit = limit
-        self._by_src: dict[str, Template] = {}
+        self._by_src: dict[bytes, Template] = {}  # by the src bytes its packets carry
 
     def receive(
         self, data: bytes, signer: PacketSigner, link: str, now: float
     ) -> list[Effect] | None:
         """The effects of ``data`` when a template takes it; None: the general path
         decides (nothing has changed)."""
-        for template in self._by_src.values():
-            found = template.pattern.fullmatch(data)
-            if found is not None:
-                if template.signer is not signer:
-                    return None
-                end = template.signed_end
-                if not signer.trailer_signs(data[:end], found["token"]):
-                    return None
-                seq, ts = int(found["seq"], 16), int(found["ts"], 16)
-                return self._membership.next_status(template.shape, seq, ts, link, now)
-        return None
+        template = self._by_src.get(_claimed_src(data))
+        if template is None or template.signer is not signer:
+            return None
+        found = template.pattern.fullmatch(data)
+        if found is None or not signer.trailer_signs(data[: template.signed_end], found["token"]):
+            return None
+        seq, ts = int(found["seq"], 16), int(found["ts"], 16)
+        return self._membership.next_status(template.shape, seq, ts, link, now)
 
-    def learn(self, data: bytes, msg: Message, signer: PacketSigner) -> None:
-        """Make ``data``, a status the general path just took, its sender's template."""
-        shape = self._membership.status_shape(msg)
-        if shape is None or (shape.src not in self._by_src and len(self._by_src) >= self._limit):
+    def learn(
+        self, data: bytes, msg: Message, signer: PacketSigner, effects: Sequence[Effect]
+    ) -> None:
+        """After the general path: ``data`` (opened as ``msg``, giving ``effects``)
+        becomes its sender's template if it was a status the engine accepted (those end
+        with the status heard and delivered)."""
+        if [e.__class__ for e in effects[-2:]] != [StatusHeard, Deliver]:
             return
-        known = self._by_src.get(shape.src)
+        shape = self._membership.status_shape(msg)
+        src = _claimed_src(data)
+        if shape is None or (src not in self._by_src and len(self._by_src) >= self._limit):
+            return
+        known = self._by_src.get(src)
         if known is not None and known.signer is signer and known.pattern.fullmatch(data):
             return  # its template matched, but the engine wanted the general path
         template = _template(data, shape, signer)
         if template is not None:
-            self._by_src[shape.src] = template
+            self._by_src[src] = template
+
+
+def _claimed_src(data: bytes) -> bytes:
+    """The bytes of the first ``src`` field, as the sender wrote them: which template
+    to try (one look-up, however many peers); the template's full match decides."""
+    start = data.find(_SRC_HEAD)
+    if start < 0:
+        return b""
+    start += len(_SRC_HEAD)
+    return data[start : data.find(b",", start)]
 
 
 def _template(data: bytes, shape: StatusShape, signer: PacketSigner) -> Template | None:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from hacore.config.model import AuthKey, AuthKeys
-from hacore.membership import Deliver, Membership, StatusHeard
+from hacore.membership import Deliver, Membership
 from hacore.membership.peers import Peer
 from hacore.statuspath import StatusTemplates
 from hacore.wire.message import Message
@@ -52,8 +52,7 @@ class Daemon:
             return effects
         msg = signer.open(data)
         effects = self.engine.receive(msg, link, now)
-        if [e.__class__ for e in effects[-2:]] == [StatusHeard, Deliver]:
-            self.templates.learn(data, msg, signer)
+        self.templates.learn(data, msg, signer, effects)
         return effects
 
 
