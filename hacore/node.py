@@ -45,6 +45,7 @@ from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.fencing import Fencer, FenceTarget, resolve_device
 from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
 from hacore.fencing.realtime import make_realtime
+from hacore.fencing.sysrq import sysrq_reboot
 from hacore.fencing.tiebreaker import Edge, Isolation
 from hacore.fencing.watchdog import Watchdog
 from hacore.generation import load_or_create_uuid, next_generation
@@ -650,7 +651,8 @@ class Node:
         """Stop at once, without the hand-over protocol: stop every group held here,
         go silent, and let the peer take over. The configured device resets this node
         if it can (the lab's powers it off); the watchdog, armed and never disarmed,
-        resets the machine; without either the daemon exits with the groups stopped."""
+        resets the machine; ``sysrq_trigger`` reboots it at once; without any of them
+        the daemon exits with the groups stopped."""
         log.critical("self_fence", msg=f"Rebooting system.  Reason: {reason}")
         self.metrics.self_fenced()
         held = [
@@ -679,6 +681,9 @@ class Node:
             log.critical(
                 "self_fence_watchdog", msg="Leaving the watchdog armed: it resets the machine"
             )
+        trigger = self.config.hacf.extensions.sysrq_trigger
+        if trigger is not None:
+            sysrq_reboot(trigger)
         os._exit(EXIT_SELF_FENCED)
 
     def _comm_up(self, now: float) -> None:

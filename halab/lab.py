@@ -234,6 +234,11 @@ class Lab:
             stopping.wait()
         return stopping
 
+    def expect_exit(self, name: str) -> None:
+        """The daemon on ``name`` is about to exit by itself (a failfast self-fence):
+        :meth:`check_daemons` stops reporting it."""
+        self._stopped.add(name)
+
     def kill(self, name: str) -> None:
         """Crash ``name``: links down and SIGKILL of all its processes (anchors' B)."""
         self._stopped.add(name)

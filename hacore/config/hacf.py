@@ -44,6 +44,9 @@ EXTENSION_DIRECTIVES: dict[str, str] = {
     "tiebreaker": "A ping or ping_group node: when the peer dies, only a node that still "
     "reaches it fences and takes over, one that does not releases its groups (two-node "
     "clusters; off by default)",
+    "sysrq_trigger": "When this node fences itself (a failfast client died) and neither its "
+    "STONITH device nor the watchdog has reset it: sync and write 'b' here, an immediate "
+    "reboot as Heartbeat's failfast does (normally /proc/sysrq-trigger; off by default)",
     "fifo": "The FIFO hb_standby/hb_takeover and ha_clustermsg write to (absolute; default "
     "/var/lib/heartbeat/fifo, Heartbeat's)",
     "monitor": "RESOURCE [interval=T] [timeout=T] [restarts=N] [window=T]: check a resource "

@@ -164,6 +164,7 @@ class Extensions:
     fence_delay_ms: int | None = None
     tiebreaker: str | None = None  # tiebreaker PINGNODE (off by default)
     fifo: Path = Path("/var/lib/heartbeat/fifo")  # fifo PATH: Heartbeat's script FIFO
+    sysrq_trigger: Path | None = None  # sysrq_trigger PATH: a self-fence's last resort
 
 
 @dataclass

@@ -120,7 +120,7 @@ class DirectiveReader:
             values.host_port(value, directive)
         elif directive == "log_format" and value not in ("text", "json"):
             raise ConfigError(f"log_format [{value}] must be text or json")
-        elif directive in ("api_socket", "fifo") and not value.startswith("/"):
+        elif directive in ("api_socket", "fifo", "sysrq_trigger") and not value.startswith("/"):
             raise ConfigError(f"{directive} [{value}] must be an absolute path")
         elif directive == "fence_delay":
             values.msec(value, "fence_delay")

@@ -192,6 +192,7 @@ def _extensions(r: DirectiveReader) -> list[ConfigError]:
         else None,
         tiebreaker=ext["tiebreaker"].lower() if "tiebreaker" in ext else None,
         fifo=_path(ext.get("fifo")) or Extensions.fifo,
+        sysrq_trigger=_path(ext.get("sysrq_trigger")),
     )
     tiebreaker = r.cf.extensions.tiebreaker
     if tiebreaker is not None and tiebreaker not in {p.name for p in r.cf.ping_nodes}:

@@ -202,6 +202,39 @@ def test_failfast_client_death_fences_its_node_and_the_peer_takes_over(
     assert "node1" not in answers[answers.index("node2") :], "never back on node1"
 
 
+def test_failfast_without_stonith_reboots_through_the_sysrq_trigger(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """No STONITH device, no watchdog: Heartbeat's failfast reboots the machine; hacore
+    does it through ``sysrq_trigger`` (here a plain file of the node, never the host's
+    /proc/sysrq-trigger), after stopping its groups. node2 takes over after deadtime."""
+    config = fenced_template(
+        tmp_path,
+        "failfast root /bin/sh /etc/ha.d/ffclient",
+        "sysrq_trigger /var/lib/hacore/sysrq",
+        files={"ffclient": FAILFAST_CLIENT},
+    )
+    lab = lab_factory(config=config, timing=FAST_TIMING)
+    lab.start()
+    lab.wait_serving("node1", timeout=10)
+    trigger = lab.node("node1").path("/var/lib/hacore/sysrq")
+    assert not trigger.exists()
+    lab.expect_exit("node1")
+    lab.node("node1").path("/var/lib/hacore/die").write_text("")
+    lab.wait_serving("node2", timeout=15)
+    _wait(trigger.exists, 5, "node1 to write its sysrq trigger")
+    node1 = lab.node("node1").daemon
+    assert node1 is not None
+    _wait(lambda: not node1.running(), 5, "node1's daemon to exit")
+    assert node1.popen.returncode == 100, "Heartbeat's emergency exit code"
+    assert trigger.read_text() == "b"
+    log = lab.log("node1")
+    assert "Rebooting system.  Reason: /bin/sh /etc/ha.d/ffclient" in log
+    assert "Rebooting through /var/lib/hacore/sysrq" in log
+    assert log.index("Rebooting system.") < log.index("Rebooting through")
+    assert "10.0.0.60" not in lab.node("node1").exec("ip", "-4", "addr", "show").stdout
+
+
 def test_realtime_daemon_children_at_normal_priority(
     lab_factory: LabFactory, tmp_path: Path
 ) -> None:

@@ -566,7 +566,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
     assert set(EXTENSION_DIRECTIVES) == {
         "api_socket", "api_listen", "api_tls_cert", "api_tls_key", "api_tls_ca",
         "metrics_listen", "metrics_tls_cert", "metrics_tls_key", "metrics_tls_ca", "log_format",
-        "fence_delay", "tiebreaker", "fifo", "monitor",
+        "fence_delay", "tiebreaker", "fifo", "monitor", "sysrq_trigger",
     }  # fmt: skip
 
 
@@ -579,6 +579,7 @@ def test_extensions(tmp_path: Path, registry: PluginRegistry) -> None:
         ("metrics_listen host:99999", "metrics_listen [host:99999] must be ADDRESS:PORT"),
         ("api_socket relative.sock", "api_socket [relative.sock] must be an absolute path"),
         ("fifo var/fifo", "fifo [var/fifo] must be an absolute path"),
+        ("sysrq_trigger sysrq", "sysrq_trigger [sysrq] must be an absolute path"),
         ("log_format xml", "log_format [xml] must be text or json"),
         ("log_format json text", "log_format takes exactly one value"),
         (
