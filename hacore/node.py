@@ -44,7 +44,7 @@ from hacore.control.server import ControlServer
 from hacore.failover import FAILOVER_MESSAGE_TYPES, Failover, FailoverConfig
 from hacore.fencing import Fencer, FenceTarget, resolve_device
 from hacore.fencing.fencer import DEFAULT_FENCE_DELAY_MS
-from hacore.fencing.realtime import make_realtime, step_aside
+from hacore.fencing.realtime import make_realtime
 from hacore.fencing.sysrq import sysrq_reboot
 from hacore.fencing.tiebreaker import Edge, Isolation
 from hacore.fencing.watchdog import Watchdog
@@ -321,7 +321,6 @@ class Node:
             return False
         if not done:
             log.error("shutdown_timeout", msg="Resources not released in time; exiting anyway")
-        step_aside()  # everything is handed over: the peer's acquisition goes first
         if self.supervisor is not None:
             await self.supervisor.stop()
         self._call_observers("hacore_on_stop", cluster=self.cluster)

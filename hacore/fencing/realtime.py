@@ -62,14 +62,3 @@ def make_realtime(rtprio: int | None) -> bool:
 def policy_of(pid: int) -> int:
     """A process's scheduling policy without the reset-on-fork flag."""
     return os.sched_getscheduler(pid) & ~os.SCHED_RESET_ON_FORK
-
-
-def step_aside() -> None:
-    """After a graceful hand-over: the rest of this daemon's shutdown (its clients,
-    sockets, the interpreter's exit) runs at the lowest priority, so that on a shared
-    machine (a lab, VMs on one host) the node taking over and the clients it serves get
-    the CPU first. Nice 19, not SCHED_IDLE: a fully loaded machine still lets the daemon
-    finish in seconds and close the watchdog before it fires."""
-    with contextlib.suppress(OSError):
-        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-        os.setpriority(os.PRIO_PROCESS, 0, 19)

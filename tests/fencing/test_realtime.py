@@ -60,23 +60,3 @@ def test_daemon_realtime_children_normal() -> None:
     assert result["locked_kb"] >= result["rss_kb"] - 1024
     # eight threads: their 8 MiB stacks would add 64 MiB if locked whole
     assert result["rss_threads_kb"] < 8 * 1024, result
-
-
-STEP_ASIDE = """
-import json, os
-from hacore.fencing.realtime import make_realtime, policy_of, step_aside
-make_realtime(4)
-step_aside()
-print(json.dumps({"policy": policy_of(0), "nice": os.getpriority(os.PRIO_PROCESS, 0)}))
-"""
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="realtime scheduling needs root")
-def test_after_the_hand_over_the_daemon_steps_aside() -> None:
-    """A realtime daemon that has handed everything over finishes at normal policy and
-    the lowest priority: the node taking over comes first."""
-    out = subprocess.run(
-        [sys.executable, "-c", STEP_ASIDE], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    assert result == {"policy": os.SCHED_OTHER, "nice": 19}
