@@ -84,8 +84,8 @@ class Membership:
         self._timers_changed = True  # tells the daemon to ask next_deadline again
         self._quiet_until = -math.inf  # before it, tick has nothing to do but the stall check
         self._flow_control = True
-        self._status_shape: tuple[NodeStatus, int, bool] | None = None
-        self._status_fields: tuple[tuple[str, str], ...] = ()
+        self._own_status_key: tuple[NodeStatus, int, bool] | None = None
+        self._own_status_fields: tuple[tuple[str, str], ...] = ()
 
     # ---------------------------------------------------------------- outbound
 
@@ -94,14 +94,15 @@ class Membership:
         self._begin(now)
         if self._local_status is NodeStatus.INIT:
             self._init_sent = True
-        shape = (self._local_status, self._advertised_dt(now), self._flow_control)
-        if shape != self._status_shape:  # the fields change rarely: build them then
-            self._status_shape = shape
-            fields = [("t", "status"), ("st", shape[0].value), ("dt", f"{shape[1]:x}")]
-            if shape[2]:
+        key = (self._local_status, self._advertised_dt(now), self._flow_control)
+        if key != self._own_status_key:  # the fields change rarely: build them then
+            self._own_status_key = key
+            status, dt, flow_control = key
+            fields = [("t", "status"), ("st", status.value), ("dt", f"{dt:x}")]
+            if flow_control:
                 fields.append(("protocol", "1"))
-            self._status_fields = (*fields, ("hacore", "1"))
-        return Message.of_strings(self._status_fields)
+            self._own_status_fields = (*fields, ("hacore", "1"))
+        return Message.of_strings(self._own_status_fields)
 
     def stamp(self, msg: Message, now: float, wall: float) -> Message:
         """Add the control fields in Heartbeat's order (docs/protocol.md §4.1); remember

@@ -9,9 +9,9 @@ from hacore.membership.history import SendHistory
 from hacore.wire.message import Field, FieldType, Message
 
 LOADAVG_REFRESH_S = 1.0
-_ADDRESSED = frozenset(("dest", "destuuid", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl"))
-"""A message carrying any of these takes the general path (a dest asks for destuuid;
-the others are replaced in place)."""
+_CONTROL = frozenset(("destuuid", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl"))
+"""Fields :meth:`Stamper.stamp` adds; one a message already carries is replaced in place
+(sequenced types) or kept (NS_ types)."""
 
 
 class Stamper:
@@ -42,48 +42,39 @@ class Stamper:
             raise ValueError(f"stamp: message has no 't' field: {msg!r}")
         sequenced = not mtype.startswith("NS_")
         fields = msg.fields
-        if sequenced and not any(f.name in _ADDRESSED for f in fields):
-            return self._stamp_broadcast(msg, fields, now, wall)
-        dest = msg.get("dest")
-        dest_uuid = self._uuid_of(dest) if dest is not None else None
-        control: list[tuple[str, str | bytes]] = []
-        if dest_uuid is not None:
-            control.append(("destuuid", dest_uuid))
-        control += (("src", self._cfg.local_node), ("srcuuid", self._cfg.uuid))
-        if sequenced:
-            self.seq += 1
-            control.append(("seq", f"{self.seq:x}"))
-        control += (("hg", self._hg), ("ts", f"{int(wall):x}"))
-        if sequenced:
-            control.append(("ld", self._loadavg(now)))
-        control.append(("ttl", self._ttl))
-        present = {f.name for f in msg.fields}
-        for name, value in control:
-            if name not in present:
-                msg.add(name, value)
-            elif sequenced:  # NS_ types keep what they carry (a ping echo's src is the ping node)
-                msg.set(name, value)
+        carried = {f.name for f in fields if f.name in _CONTROL}
+        control = self._control(msg.get("dest"), sequenced, now, wall)
+        if not carried:  # every heartbeat: appended at once
+            fields += control
+        else:
+            for field in control:
+                if field.name not in carried:
+                    fields.append(field)
+                elif sequenced:  # NS_ types keep theirs (a ping echo's src: the ping node)
+                    msg.set(field.name, field.value)
         if sequenced:
             self._history.add(self.seq, msg)
         return msg
 
-    def _stamp_broadcast(
-        self, msg: Message, fields: list[Field], now: float, wall: float
-    ) -> Message:
-        """:meth:`stamp` for a sequenced message to everyone that carries no control
-        field yet: every heartbeat. The same fields in the same order, appended at once."""
-        self.seq += 1
-        fields += (
+    def _control(self, dest: str | None, sequenced: bool, now: float, wall: float) -> list[Field]:
+        """The control fields in Heartbeat's order; a sequenced message takes the next seq."""
+        dest_uuid = self._uuid_of(dest) if dest is not None else None
+        control = [] if dest_uuid is None else [Field("destuuid", dest_uuid, FieldType.BINARY)]
+        control += (
             Field("src", self._cfg.local_node, FieldType.STRING),
             Field("srcuuid", self._cfg.uuid, FieldType.BINARY),
-            Field("seq", f"{self.seq:x}", FieldType.STRING),
+        )
+        if sequenced:
+            self.seq += 1
+            control.append(Field("seq", f"{self.seq:x}", FieldType.STRING))
+        control += (
             Field("hg", self._hg, FieldType.STRING),
             Field("ts", f"{int(wall):x}", FieldType.STRING),
-            Field("ld", self._loadavg(now), FieldType.STRING),
-            Field("ttl", self._ttl, FieldType.STRING),
         )
-        self._history.add(self.seq, msg)
-        return msg
+        if sequenced:
+            control.append(Field("ld", self._loadavg(now), FieldType.STRING))
+        control.append(Field("ttl", self._ttl, FieldType.STRING))
+        return control
 
     def _loadavg(self, now: float) -> str:
         if self._load_at is None or now - self._load_at >= LOADAVG_REFRESH_S:

@@ -18,24 +18,19 @@ from hacore.fencing.realtime import policy_of
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.watchdog_standin import WatchdogStandIn
+from tests.cluster_failover.failover_helpers import wait_for
 from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
 
 pytestmark = pytest.mark.netns
 
 
-def _lab(lab_factory: LabFactory, tmp_path: Path, *extra: str) -> Lab:
-    lab = lab_factory(config=fenced_template(tmp_path, *extra), timing=FAST_TIMING)
+def _lab(
+    lab_factory: LabFactory, tmp_path: Path, *extra: str, files: dict[str, str] | None = None
+) -> Lab:
+    lab = lab_factory(config=fenced_template(tmp_path, *extra, files=files), timing=FAST_TIMING)
     lab.start()
     lab.wait_serving("node1", timeout=10)
     return lab
-
-
-def _wait(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_crash_the_peer_is_fenced_before_the_vip_moves(
@@ -48,7 +43,7 @@ def test_crash_the_peer_is_fenced_before_the_vip_moves(
     crashed = time.monotonic()
     lab.kill("node1")
     lab.wait_serving("node2", timeout=15)
-    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
+    wait_for(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
     resets = [r for r in lab.power.resets if r.node == "node1" and r.ok]
     assert resets, "node1 was never fenced"
@@ -67,7 +62,7 @@ def test_crash_the_peer_is_fenced_before_the_vip_moves(
     # node1 comes back after its reset and rejoins cleanly (auto_failback on).
     lab.start("node1")
     lab.wait_serving("node1", timeout=15)
-    _wait(lambda: fence_target(lab, "node2", "node1")["state"] == "idle", 5, "idle again")
+    wait_for(lambda: fence_target(lab, "node2", "node1")["state"] == "idle", 5, "idle again")
     assert lab.vip_holders() == {"node1"}
 
 
@@ -75,23 +70,24 @@ def test_link_cut_the_holder_survives_and_nothing_moves(
     lab_factory: LabFactory, tmp_path: Path
 ) -> None:
     lab = _lab(lab_factory, tmp_path, STONITH, "fence_delay 2")
-    assert lab.power is not None
+    power = lab.power
+    assert power is not None
     prober = lab.watch(0.01)
     sampler = lab.sample_vip(0.02)
     cut = time.monotonic()
     lab.partition()
-    _wait(lambda: "node2" in lab.power.fenced(), 10, "node1 to fence node2")
+    wait_for(lambda: "node2" in power.fenced(), 10, "node1 to fence node2")
     time.sleep(3.0)  # past node2's fence delay: it must be dead by then
     prober.stop()
-    assert lab.power.fenced() == ["node2"]
-    assert [r.node for r in lab.power.resets] == ["node2"], "node2 never got to shoot"
+    assert power.fenced() == ["node2"]
+    assert [r.node for r in power.resets] == ["node2"], "node2 never got to shoot"
     answers = {p.result for p in prober.probes() if p.start > cut}
     assert answers == {"node1"}, f"the client saw {answers}"
     assert all(holders == {"node1"} for _, holders in sampler.changes), sampler.changes
     assert status(lab, "node1")["resources"][0]["holder"] == "node1"
     lab.heal()
     lab.start("node2")
-    _wait(
+    wait_for(
         lambda: (
             next(n for n in status(lab, "node1")["nodes"] if n["name"] == "node2")["status"]
             == "active"
@@ -110,7 +106,7 @@ def test_failing_fence_device_nobody_takes_over_until_it_works(
     lab.power.failing = True
     sampler = lab.sample_vip(0.02)
     lab.kill("node1")
-    _wait(lambda: fence_target(lab, "node2", "node1")["failures"] >= 2, 10, "two failed resets")
+    wait_for(lambda: fence_target(lab, "node2", "node1")["failures"] >= 2, 10, "two failed resets")
     target = fence_target(lab, "node2", "node1")
     assert target["state"] in ("retrying", "fencing")
     assert target["last_result"] == "bad"
@@ -150,13 +146,13 @@ def test_watchdog_stand_in_is_fed_stops_when_stopped_and_gets_the_magic_close(
         time.sleep(1.5)
         assert standin.feeds(stopped + 0.2) == [], "a stopped daemon must not feed"
         lab.thaw("node1")  # SIGCONT to the daemon and to its nsenter wrapper
-        _wait(lambda: standin.feeds(time.monotonic() - 0.3) != [], 5, "feeding again")
+        wait_for(lambda: standin.feeds(time.monotonic() - 0.3) != [], 5, "feeding again")
         wd = status(lab, "node1")["fencing"]
         assert (wd["watchdog"], wd["watchdog_open"]) == ("/var/lib/hacore/watchdog", True)
         assert wd["watchdog_feeds"] > 10
         assert not standin.magic_closed
         lab.stop("node1")
-        _wait(lambda: standin.closed_at is not None, 5, "the daemon to close the watchdog")
+        wait_for(lambda: standin.closed_at is not None, 5, "the daemon to close the watchdog")
         assert standin.magic_closed, "a clean stop writes the magic 'V' before closing"
         assert "Using watchdog device: /var/lib/hacore/watchdog" in lab.log("node1")
     finally:
@@ -174,23 +170,21 @@ exit 1
 def test_failfast_client_death_fences_its_node_and_the_peer_takes_over(
     lab_factory: LabFactory, tmp_path: Path
 ) -> None:
-    config = fenced_template(
+    lab = _lab(
+        lab_factory,
         tmp_path,
         STONITH,
         "fence_delay 0",
         "failfast root /bin/sh /etc/ha.d/ffclient",
         files={"ffclient": FAILFAST_CLIENT},
     )
-    lab = lab_factory(config=config, timing=FAST_TIMING)
-    lab.start()
-    lab.wait_serving("node1", timeout=10)
     assert lab.power is not None
     prober = lab.watch(0.01)
     died = time.monotonic()
     lab.node("node1").path("/var/lib/hacore/die").write_text("")
     lab.wait_serving("node2", timeout=15)
     # the prober's own probes finish on their own clock: let one of them see node2 too
-    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
+    wait_for(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
     assert lab.power.fenced()[0] == "node1", "node1 fenced itself through the device"
     assert not lab.node("node1").up, "the lab's reset powered node1 off"
@@ -208,24 +202,22 @@ def test_failfast_without_stonith_reboots_through_the_sysrq_trigger(
     """No STONITH device, no watchdog: Heartbeat's failfast reboots the machine; hacore
     does it through ``sysrq_trigger`` (here a plain file of the node, never the host's
     /proc/sysrq-trigger), after stopping its groups. node2 takes over after deadtime."""
-    config = fenced_template(
+    lab = _lab(
+        lab_factory,
         tmp_path,
         "failfast root /bin/sh /etc/ha.d/ffclient",
         "sysrq_trigger /var/lib/hacore/sysrq",
         files={"ffclient": FAILFAST_CLIENT},
     )
-    lab = lab_factory(config=config, timing=FAST_TIMING)
-    lab.start()
-    lab.wait_serving("node1", timeout=10)
     trigger = lab.node("node1").path("/var/lib/hacore/sysrq")
     assert not trigger.exists()
     lab.expect_exit("node1")
     lab.node("node1").path("/var/lib/hacore/die").write_text("")
     lab.wait_serving("node2", timeout=15)
-    _wait(trigger.exists, 5, "node1 to write its sysrq trigger")
+    wait_for(trigger.exists, 5, "node1 to write its sysrq trigger")
     node1 = lab.node("node1").daemon
     assert node1 is not None
-    _wait(lambda: not node1.running(), 5, "node1's daemon to exit")
+    wait_for(lambda: not node1.running(), 5, "node1's daemon to exit")
     assert node1.popen.returncode == 100, "Heartbeat's emergency exit code"
     assert trigger.read_text() == "b"
     log = lab.log("node1")
@@ -283,7 +275,7 @@ def test_reload_repairs_a_wrong_device_line_while_the_reset_keeps_failing(
     wrong = "stonith_host * powersocket /var/lib/halab/wrong.sock"
     lab = _lab(lab_factory, tmp_path, wrong, "fence_delay 0")
     lab.kill("node1")
-    _wait(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
+    wait_for(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
     assert "wrong.sock" in fence_target(lab, "node2", "node1")["last_error"]
     assert lab.client.serving_node() is None, "nobody serves while node1 is not fenced"
     hacf = lab.node("node2").path("/etc/ha.d/ha.cf")

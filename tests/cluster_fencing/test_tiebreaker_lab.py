@@ -11,12 +11,15 @@ reads every 20 ms which nodes have the VIP on eth0: never two.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
+from tests.cluster_failover.failover_helpers import wait_for
 from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
 
 pytestmark = pytest.mark.netns
@@ -24,17 +27,13 @@ pytestmark = pytest.mark.netns
 FENCE_DELAY_S = 3.0  # node2's wait before the takeover: above node1's detection + stop
 
 
-def _wait(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def _fencing(lab: Lab, node: str) -> dict[str, object]:
-    found: dict[str, object] = status(lab, node)["fencing"]
+def _fencing(lab: Lab, node: str) -> dict[str, Any]:
+    found: dict[str, Any] = status(lab, node)["fencing"]
     return found
+
+
+def _reaches_tiebreaker(lab: Lab, node: str) -> bool:
+    return bool(_fencing(lab, node)["tiebreaker_reachable"])
 
 
 def _peer_status(lab: Lab, observer: str, peer: str) -> str:
@@ -49,7 +48,7 @@ def _started(lab_factory: LabFactory, tmp_path: Path, *extra: str) -> Lab:
     lab.start()
     lab.wait_serving("node1", timeout=15)
     for node in ("node1", "node2"):
-        _wait(lambda n=node: _fencing(lab, n)["tiebreaker_reachable"], 5, f"{node}'s tiebreaker")
+        wait_for(partial(_reaches_tiebreaker, lab, node), 5, f"{node}'s tiebreaker")
     return lab
 
 
@@ -64,9 +63,9 @@ def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serv
     lab.cut_link("node1", "eth1")
     lab.cut_link("node1", "eth0")
     lab.wait_serving("node2", timeout=20)
-    _wait(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
+    wait_for(lambda: "node2" in {p.result for p in prober.probes()}, 5, "a probe answered by node2")
     prober.stop()
-    _wait(lambda: _fencing(lab, "node1")["isolated"], 5, "node1 to say it is isolated")
+    wait_for(lambda: _fencing(lab, "node1")["isolated"], 5, "node1 to say it is isolated")
 
     released = next(t for t, holders in sampler.changes if t > cut and "node1" not in holders)
     taken = next(t for t, holders in sampler.changes if "node2" in holders)
@@ -98,11 +97,11 @@ def test_link_and_ping_lost_the_isolated_holder_releases_and_the_other_side_serv
     # within that delay; the cluster then settles on one holder (auto_failback on: node1).
     lab.restore_link("node1", "eth0")
     pending = "Tiebreaker 10.0.0.2 answers again: waiting for node2 to be heard"
-    _wait(lambda: pending in lab.log("node1"), 5, "node1 to reach the tiebreaker again")
+    wait_for(lambda: pending in lab.log("node1"), 5, "node1 to reach the tiebreaker again")
     lab.restore_link("node1", "eth1")
-    _wait(lambda: _peer_status(lab, "node1", "node2") == "active", 10, "node1 to hear node2")
+    wait_for(lambda: _peer_status(lab, "node1", "node2") == "active", 10, "node1 to hear node2")
     lab.wait_serving("node1", timeout=20)
-    _wait(lambda: not _fencing(lab, "node1")["isolated"], 5, "node1 to rejoin")
+    wait_for(lambda: not _fencing(lab, "node1")["isolated"], 5, "node1 to rejoin")
     time.sleep(1.0)
     lab.check_daemons()
     sampler.stop()
@@ -124,14 +123,14 @@ def test_with_a_failing_fence_device_the_isolated_holder_releases_and_nobody_tak
     sampler = lab.sample_vip(0.02)
     lab.cut_link("node1", "eth1")
     lab.cut_link("node1", "eth0")
-    _wait(lambda: _fencing(lab, "node1")["isolated"], 10, "node1 to say it is isolated")
-    _wait(lambda: not lab.vip_holders(), 10, "node1 to release the VIP")
-    _wait(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
+    wait_for(lambda: _fencing(lab, "node1")["isolated"], 10, "node1 to say it is isolated")
+    wait_for(lambda: not lab.vip_holders(), 10, "node1 to release the VIP")
+    wait_for(lambda: fence_target(lab, "node2", "node1")["failures"] >= 1, 10, "a failed reset")
     assert "Giving up all HA resources." in lab.log("node1")
 
     lab.restore_link("node1", "eth0")
     gives_way = "Delaying STONITH of node2 by 2 s"
-    _wait(lambda: gives_way in lab.log("node1"), 5, "node1 to give way in the fence race")
+    wait_for(lambda: gives_way in lab.log("node1"), 5, "node1 to give way in the fence race")
     lab.restore_link("node1", "eth1")
     lab.wait_serving("node1", timeout=20)
     resets = len(lab.power.resets)
