@@ -11,6 +11,7 @@ effect or action, and this module only carries them out. Plugins see the node th
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import time
@@ -67,6 +68,7 @@ log = structlog.get_logger("hacore.node")
 
 POLL_MAX_S = 0.1  # the fencer's tiebreaker poll
 MIN_TIMER_GAP_S = 0.001  # a timer found due again right after it ran waits this long
+IN_STEP_SLACK = 0.05  # of a keepalive: how late a heartbeat kept in step may come
 SHUTDOWN_TIMEOUT_S = 120.0
 SELF_FENCE_STOP_S = 10.0  # failfast: how long the groups get to stop before we go
 EXIT_SELF_FENCED = 100  # Heartbeat's emergency shutdown exit code
@@ -258,6 +260,10 @@ class Node:
         if self.notifier.watchdog_interval is not None:
             self._spawn(self._feed_systemd(self.notifier.watchdog_interval))
         self.notifier.ready(self._service_status())
+        # What start-up built lives as long as the daemon: out of the collector's sight,
+        # a full collection walks only what came after (52,000 objects took 28 ms, about
+        # every 30 s at keepalive 100 ms: 0.1 % of a CPU for nothing).
+        gc.freeze()
         while True:
             await self._stop.wait()
             if await self._shutdown():
@@ -368,15 +374,16 @@ class Node:
             log.exception("heartbeat_failed")
 
     def _keep_in_step(self, now: float) -> None:
-        """Two nodes: send our heartbeat with the peer's when ours is due in less than
-        half a keepalive, so that from then on one wake-up serves both (ours, and the
-        peer's arriving at the same moment). Heartbeats only ever come early, never
-        late, and only once per drift between the two clocks."""
+        """Two nodes: when the peer's heartbeat comes less than half a keepalive before
+        ours is due, send ours with it, and wait IN_STEP_SLACK longer than a keepalive
+        for the next, so that the peer's comes first again and one wake-up keeps
+        serving both. Should the peer fall silent, ours come at most that slack late
+        (a twentieth of a keepalive, nothing next to a warntime)."""
         ahead = self._beat_at - now
         period = self.config.hacf.keepalive_ms / 1000
         if 0 < ahead < period / 2 and self._beat is not None:
             self._beat.cancel()
-            self._beat_at = now - period
+            self._beat_at = now + period * IN_STEP_SLACK  # _heartbeat adds the keepalive
             self._heartbeat()
 
     def _on_timer(self) -> None:

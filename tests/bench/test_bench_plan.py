@@ -14,12 +14,12 @@ def test_quick_is_short_and_full_caps_the_slow_benchmarks() -> None:
     full = make_plan(quick=False, reps=10)
     assert (full.reps, full.slow_reps, full.idle_window_s, full.false_failover_s) == (
         10,
-        3,
+        2,
         30.0,
-        600.0,
+        300.0,
     )
-    assert full.reps_for_size(32) == 2
-    assert full.reps_for_size(8) == 3
+    assert full.reps_for_size(32) == 1
+    assert full.reps_for_size(8) == 2
     assert make_plan(quick=False, reps=1).reps_for_size(32) == 1
 
 

@@ -179,7 +179,8 @@ def converged_holder(lab: Lab, timeout: float, steady: float = 1.0) -> str:
 
 
 class StatusCapture:
-    """tcpdump inside a node: when each *fresh* status from each peer reached it.
+    """tcpdump inside a node: when each *fresh* status from each peer reached it (with
+    ``direction="inout"``, when the node sent its own too).
 
     Loss is injected at the sender, so what the capture sees is what the daemon was
     given. Only statuses with a seq above every earlier one count, as for the daemon:
@@ -189,9 +190,9 @@ class StatusCapture:
     _HEADER = re.compile(r"^(\d+\.\d+) IP ", re.MULTILINE)
     _STATUS = re.compile(r"t=status,.*?src=([^,]+),.*?seq=([0-9a-f]+),", re.DOTALL)
 
-    def __init__(self, lab: Lab, node: str, ifname: str = "eth1") -> None:
-        self.log = lab.workdir / f"capture-{node}-{ifname}.txt"
-        filter_ = ("-Q", "in", "-l", "-n", "-tt", "-A", "-i", ifname, "udp", "port", "694")
+    def __init__(self, lab: Lab, node: str, ifname: str = "eth1", direction: str = "in") -> None:
+        self.log = lab.workdir / f"capture-{node}-{ifname}-{direction}.txt"
+        filter_ = ("-Q", direction, "-l", "-n", "-tt", "-A", "-i", ifname, "udp", "port", "694")
         self.process: NodeProcess = lab.node(node).spawn("tcpdump", *filter_, log=self.log)
         wait_for(lambda: "listening on" in self.log.read_text(), 10, f"tcpdump on {node}")
 
