@@ -103,7 +103,7 @@ class Plan:
 
 
 def make_plan(quick: bool, reps: int | None = None) -> Plan:
-    """--quick: about a quarter of an hour for three daemons; full: about 100 minutes."""
+    """--quick: about a quarter of an hour for three daemons; full: about 80 minutes."""
     if quick:
         n = reps or 2
         return Plan(

@@ -512,7 +512,7 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
             "**These figures come from a `--quick` run**: "
             f"{plan.get('reps')} repetitions of the start/failover story, one of the others, "
             f"{plan.get('idle_window_s'):g} s CPU windows and {plan.get('false_failover_s'):g} s "
-            "of saturation instead of 5 minutes. For the full run (about 100 minutes: 5 "
+            "of saturation instead of 5 minutes. For the full run (about 80 minutes: 5 "
             "repetitions, 30 s windows, 5 minutes of saturation per daemon) use "
             "`make bench` or `python -m bench.run_all`.",
             "",
@@ -549,7 +549,7 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
     out += [
         "## How to run",
         "",
-        "    make bench                              # python -m bench.run_all: full, ~100 min",
+        "    make bench                              # python -m bench.run_all: full, ~80 min",
         "    python -m bench.run_all --quick         # ~15 min",
         "    python -m bench.run_all --only partition,idle --daemons hacore,heartbeat --reps 3",
         "    python -m bench.run_all --report-only bench/results/<stamp>   # re-render only",

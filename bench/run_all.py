@@ -1,6 +1,6 @@
 """``python -m bench.run_all``: every benchmark, for hacore, Heartbeat and keepalived.
 
-    python -m bench.run_all                  # full mode, about 100 minutes
+    python -m bench.run_all                  # full mode, about 80 minutes
     python -m bench.run_all --quick          # about a quarter of an hour
     python -m bench.run_all --only partition,idle --daemons hacore,heartbeat
     python -m bench.run_all --report-only bench/results/20261124T184500Z

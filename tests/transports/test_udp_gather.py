@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from hacore_plugins.transports import _udp
@@ -62,8 +62,7 @@ async def _send(port: int, count: int, every_s: float) -> None:
             await asyncio.sleep(every_s)
 
 
-async def _until(condition: object, timeout_s: float = 5.0) -> None:
-    assert callable(condition)
+async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
     for _ in range(int(timeout_s / 0.01)):
         if condition():
             return
