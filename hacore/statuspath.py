@@ -122,9 +122,11 @@ def _template(data: bytes, shape: StatusShape, signer: PacketSigner) -> Template
     ):
         return None
     parts = [re.escape(b"###\n")]
+    any_length = False  # names are unique: at most one ld
     for kind, name, raw in fields:
         if name == _ANY_LENGTH and kind == b"0":
             parts.append(rb"(?P<ldn>\d{1,9}):\(0\)ld=(?P<ld>[^,\x00]*),")
+            any_length = True
             continue
         head = b"%d:(%s)%s=" % (len(name) + 4 + len(raw), kind, name)
         if name in _HEX:
@@ -139,7 +141,6 @@ def _template(data: bytes, shape: StatusShape, signer: PacketSigner) -> Template
     parts.append(re.escape(b"%%%\n") + b"(?P<signed>)")
     parts.append(re.escape(b"%s:%s " % (trailer[1], trailer[2])))
     parts.append(b"(?P<token>[^,%%\\s]{%d})," % len(trailer[3]))
-    any_length = (b"0", _ANY_LENGTH) in {(kind, name) for kind, name, _ in fields}
     return Template(signer, re.compile(b"".join(parts)), shape, any_length)
 
 

@@ -290,7 +290,7 @@ class UdpTransport(Delivering, Transport):
         endpoint = self._endpoint
         if self._drain() and endpoint is not None and self._is_busy():
             cast(_Pausable, endpoint).pause_reading()
-            self._gathering = asyncio.get_running_loop().call_later(GATHER_S, self._gathered)
+            self._gather_later()
 
     def _gathered(self) -> None:
         """Take what queued while the socket was not watched; watch it again once a
@@ -301,9 +301,12 @@ class UdpTransport(Delivering, Transport):
             return
         before = self.packets_received
         if self._drain() and self.packets_received > before and self._is_busy():
-            self._gathering = asyncio.get_running_loop().call_later(GATHER_S, self._gathered)
+            self._gather_later()
         elif self._endpoint is not None:
             cast(_Pausable, endpoint).resume_reading()
+
+    def _gather_later(self) -> None:
+        self._gathering = asyncio.get_running_loop().call_later(GATHER_S, self._gathered)
 
     def _is_busy(self) -> bool:
         """More than GATHER_RATE packets a second over the last rate window."""
