@@ -493,6 +493,25 @@ def anchors_section(results: Results) -> list[str]:
     return [*lines, ""]
 
 
+def _kept_note(meta: dict[str, Any]) -> list[str]:
+    """Which sections an earlier run supplied (``run_all --keep-from``), and which run."""
+    kept = meta.get("kept_from")
+    if not kept:
+        return []
+
+    def titles(benches: list[str]) -> str:
+        return "; ".join(f"*{BENCH_TITLES.get(b, b)}*" for b in benches)
+
+    fresh = [b for b in meta["benches"] if b not in kept["benches"]]
+    return [
+        f"> This run measured {titles(fresh)}. The other sections come from the earlier "
+        f"run `{kept['results']}/` (`{kept.get('command')}`, {kept.get('mode')} mode, "
+        f"started {kept.get('started_utc')}): {titles(kept['benches'])}. Within every "
+        "section all daemons were measured in the same run.",
+        "",
+    ]
+
+
 def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str) -> str:
     results = Results.from_json(data)
     meta = results.meta
@@ -506,6 +525,7 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
         f"({mode} mode, {minutes:.0f} min, started {meta.get('started_utc')}); raw data in "
         f"`{results_dir}/` (not committed). Do not edit: rerun to regenerate.",
         "",
+        *_kept_note(meta),
     ]
     if mode == "quick":
         out += [

@@ -4,6 +4,7 @@
     python -m bench.run_all --quick          # about a quarter of an hour
     python -m bench.run_all --only partition,idle --daemons hacore,heartbeat
     python -m bench.run_all --report-only bench/results/20261124T184500Z
+    python -m bench.run_all --only idle,scaling --keep-from bench/results/20261124T184500Z
 
 Repetitions are interleaved across daemons (rep 1 of each, then rep 2 ...), so a slow
 phase of the machine does not fall on one daemon only.  Raw results go to
@@ -24,6 +25,7 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from bench import machine
 from bench.common import Run, Trial
@@ -31,6 +33,7 @@ from bench.false_failovers import false_failovers, realtime_case
 from bench.idle import idle
 from bench.lifecycle import CASES as LIFECYCLE_CASES
 from bench.lifecycle import failover_slow, lifecycle
+from bench.merge import merged
 from bench.metrics import DAEMONS
 from bench.packet_path import packet_path
 from bench.partition import partition
@@ -111,12 +114,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="results directory (default bench/results/<UTC>)")
     parser.add_argument("--no-docs", action="store_true", help="do not regenerate docs/")
     parser.add_argument(
+        "--keep-from",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="take the benchmarks this run does not measure from an earlier run",
+    )
+    parser.add_argument(
         "--report-only",
         type=Path,
         metavar="RESULTS_DIR",
         help="regenerate docs from an earlier run, measure nothing",
     )
     args = parser.parse_args(argv)
+    if args.keep_from is not None and not (args.keep_from / "results.json").is_file():
+        parser.error(f"--keep-from: no results.json in {args.keep_from}")
     if args.reps is not None and args.reps < 1:
         parser.error("--reps must be at least 1")
     daemons = [d.strip() for d in args.daemons.split(",") if d.strip()]
@@ -140,18 +151,27 @@ def write_docs(results_dir: Path) -> Path:
     from bench.plots import make_plots
     from bench.report import render
 
-    source = results_dir / "results.json"
-    try:
-        data = json.loads(source.read_text())
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"bench: cannot read {source}: {exc}") from None
+    data = _read_results(results_dir)
     images = make_plots(data, DOCS / "img")
-    shown = results_dir.resolve()
-    shown = shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown
     target = DOCS / "benchmarks.md"
     kept = kept_blocks(target.read_text()) if target.exists() else ""
-    target.write_text(render(data, images, shown) + kept)
+    target.write_text(render(data, images, _shown(results_dir)) + kept)
     return target
+
+
+def _read_results(results_dir: Path) -> dict[str, Any]:
+    source = results_dir / "results.json"
+    try:
+        data: dict[str, Any] = json.loads(source.read_text())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"bench: cannot read {source}: {exc}") from None
+    return data
+
+
+def _shown(results_dir: Path) -> Path:
+    """``results_dir`` as the docs name it: relative to the repository when inside it."""
+    shown = results_dir.resolve()
+    return shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,9 +217,19 @@ def main(argv: list[str] | None = None) -> int:
         run.save()
         run.say(f"bench: done in {run.meta['duration_s'] / 60:.1f} min, results in {out}")
         run.close()
+    if args.keep_from is not None:
+        _keep_from(out, args.keep_from)
     if not args.no_docs:
         print(f"wrote {write_docs(out)}")
     return 0
+
+
+def _keep_from(out: Path, earlier_dir: Path) -> None:
+    """Complete ``out``/results.json with the sections it lacks from ``earlier_dir``'s."""
+    earlier = _read_results(earlier_dir)
+    target = out / "results.json"
+    data = merged(_read_results(out), earlier, str(_shown(earlier_dir)))
+    target.write_text(json.dumps(data, indent=1))
 
 
 if __name__ == "__main__":
