@@ -12,7 +12,7 @@ import json
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from halab.configs import seed_template
 from halab.lab import Lab
 from halab.labnode import NodeProcess
 from halab.watcher import VipSampler
+from tests.waiting import wait_for
 
 HACTL_NOT_RUNNING = 3  # hactl's exit status while no daemon answers (docs/api.md)
 DEADTIME_S = 0.5  # FAST_TIMING's deadtime, which every test here runs at
@@ -112,14 +113,6 @@ def all_active(lab: Lab, names: Iterable[str] | None = None) -> bool:
             if peer["status"] != "active" or not links or set(links) != {"up"}:
                 return False
     return True
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def wait_all_active(lab: Lab, timeout: float = 10.0, names: Iterable[str] | None = None) -> None:

@@ -19,8 +19,8 @@ from tests.cluster_comm.comm_helpers import (
     view_of,
     vip_holders_seen,
     wait_all_active,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.netns
 ONLY_NODE1 = {frozenset({"node1"})}

@@ -22,8 +22,8 @@ from tests.cluster_comm.comm_helpers import (
     template,
     view_of,
     wait_all_active,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.netns
 METRICS_PORT = 9100  # on each node's own loopback

@@ -16,8 +16,6 @@ import json
 import pwd
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,14 +138,6 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert result.stdout == "" and len(lines) == 1, (result.stdout, result.stderr)
     assert lines[0].startswith("hactl: "), lines
     return lines[0]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        time.sleep(0.05)
 
 
 def scrape(lab: Lab, node: str) -> str:

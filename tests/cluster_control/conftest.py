@@ -12,8 +12,8 @@ from tests.cluster_control.cluster_control_support import (
     ControlLab,
     control_template,
     hactl_json,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from tests.cluster_control.cluster_control_support import (
     PROBE,
     ControlLab,
     probe,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(60)]
 

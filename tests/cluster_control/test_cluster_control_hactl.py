@@ -15,8 +15,8 @@ from tests.cluster_control.cluster_control_support import (
     hactl,
     hactl_json,
     one_error_line,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(60)]
 

@@ -19,8 +19,8 @@ from tests.cluster_control.cluster_control_support import (
     hactl,
     hactl_json,
     probe,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(120)]
 

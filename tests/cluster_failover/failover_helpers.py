@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from halab.configs import seed_template
 from halab.lab import Lab
+from tests.waiting import wait_for
 
 
 def template(tmp_path: Path, **changes: str) -> Path:
@@ -54,14 +54,6 @@ def holder(lab: Lab, node: str) -> str | None:
 def node_status(lab: Lab, observer: str, node: str) -> str:
     status = hactl(lab, observer, "status", "--json")
     return next(str(n["status"]) for n in status["nodes"] if n["name"] == node)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def single_holder_for(lab: Lab, seconds: float) -> str:

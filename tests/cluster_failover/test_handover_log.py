@@ -11,7 +11,8 @@ import pytest
 
 from bench.handover import LogEvent, breakdown, read_events
 from halab.lab import Lab
-from tests.cluster_failover.failover_helpers import hactl, wait_for
+from tests.cluster_failover.failover_helpers import hactl
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.netns
 

@@ -18,7 +18,8 @@ from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.topology import node_addrs
 from halab.watcher import format_timeline, longest_gap, time_to, timeline
-from tests.cluster_failover.failover_helpers import hactl, template, wait_for
+from tests.cluster_failover.failover_helpers import hactl, template
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

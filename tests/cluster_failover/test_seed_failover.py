@@ -19,8 +19,8 @@ from tests.cluster_failover.failover_helpers import (
     node_status,
     single_holder_for,
     template,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.netns
 

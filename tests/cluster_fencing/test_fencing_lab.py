@@ -18,8 +18,8 @@ from hacore.fencing.realtime import policy_of
 from halab.configs import FAST_TIMING
 from halab.lab import Lab, LabFactory
 from halab.watchdog_standin import WatchdogStandIn
-from tests.cluster_failover.failover_helpers import wait_for
 from tests.cluster_fencing.fencing_helpers import STONITH, fence_target, fenced_template, status
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.netns
 
