@@ -506,8 +506,7 @@ def _kept_note(meta: dict[str, Any]) -> list[str]:
     return [
         f"> This run measured {titles(fresh)}. The other sections come from the earlier "
         f"run `{kept['results']}/` (`{kept.get('command')}`, {kept.get('mode')} mode, "
-        f"started {kept.get('started_utc')}): {titles(kept['benches'])}. Within every "
-        "section all daemons were measured in the same run.",
+        f"started {kept.get('started_utc')}): {titles(kept['benches'])}.",
         "",
     ]
 
@@ -538,11 +537,11 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
             "",
         ]
     out += [
-        "All three daemons ran in the same run, on the same lab (`halab`: the seed "
-        "tutorial's topology in network namespaces, VIP 10.0.0.60, web server on the VIP, "
-        "client 10.0.0.100 probing it), with the same timings. Lower is better everywhere. "
-        "Cells read `median (min-max, n=repetitions)`; ratios are the other daemon's median "
-        "divided by hacore's (above 1: hacore is faster or lighter).",
+        "In every section the three daemons ran in the same run, on the same lab "
+        "(`halab`: the seed tutorial's topology in network namespaces, VIP 10.0.0.60, web "
+        "server on the VIP, client 10.0.0.100 probing it), with the same timings. Lower is "
+        "better everywhere. Cells read `median (min-max, n=repetitions)`; ratios are the "
+        "other daemon's median divided by hacore's (above 1: hacore is faster or lighter).",
         "",
         "## Machine",
         "",
