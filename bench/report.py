@@ -572,6 +572,8 @@ def render(data: dict[str, Any], images: dict[str, str], results_dir: Path | str
         "    python -m bench.run_all --quick         # ~15 min",
         "    python -m bench.run_all --only partition,idle --daemons hacore,heartbeat --reps 3",
         "    python -m bench.run_all --report-only bench/results/<stamp>   # re-render only",
+        "    python -m bench.run_all --only idle,scaling --keep-from bench/results/<stamp>"
+        "   # rerun some, keep the rest",
         "    python -m bench.simscale                # 64/128 nodes on the engines (own section)",
         "",
         "Needs root (network namespaces), the Debian packages heartbeat and keepalived, and "
