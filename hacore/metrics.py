@@ -286,8 +286,6 @@ class Metrics:
         self._ages = _HeartbeatAgeCollector()
         r.register(self._ages)
         self._children: dict[tuple[Any, ...], Any] = {}
-        self._sent = self._heartbeats.sent
-        self._received = self._heartbeats.received
         self._holders: dict[str, str] = {}
 
     def _child(self, metric: Counter | Gauge | Histogram, *labels: str) -> Any:
@@ -300,11 +298,11 @@ class Metrics:
     # -- hot path counters ------------------------------------------------------------
 
     def heartbeat_sent(self, link: str) -> None:
-        sent = self._sent
+        sent = self._heartbeats.sent
         sent[link] = sent.get(link, 0) + 1
 
     def heartbeat_received(self, node: str, link: str) -> None:
-        received = self._received
+        received = self._heartbeats.received
         key = (node, link)
         received[key] = received.get(key, 0) + 1
 
