@@ -550,8 +550,8 @@ class Node:
                     self._call_observers("hacore_on_link_status", event=event)
                 case me.CommUp():
                     self._comm_up(now)
-                case me.PeerRestarted(node=peer):
-                    self.apply_failover(self.failover.on_peer_restarted(peer, now))
+                case me.PeerRestarted(node=peer, generation=generation):
+                    self.apply_failover(self.failover.on_peer_restarted(peer, now, generation))
                 case me.PartitionHealed(node=peer):
                     self.apply_failover(self.failover.on_partition_healed(peer, now))
                 case me.LocalStall():

@@ -21,7 +21,7 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,9 +98,26 @@ def _netns_required() -> None:
     require_netns()
 
 
+FAILED_LAB_LOG_LINES = 80
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item, so a fixture's teardown knows the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def lab_factory() -> Iterator[LabFactory]:
-    """Build a lab: ``lab_factory(daemon="heartbeat", timing=FAST_TIMING, nodes=3)``."""
+def lab_factory(request: pytest.FixtureRequest) -> Iterator[LabFactory]:
+    """Build a lab: ``lab_factory(daemon="heartbeat", timing=FAST_TIMING, nodes=3)``.
+
+    When the test fails, the end of every node's log is printed at teardown, which pytest
+    shows with the failure: the lab and its files are gone by then, and a CI failure that
+    happens one run in ten cannot be asked again."""
     require_netns()
     labs: list[Lab] = []
 
@@ -112,8 +129,18 @@ def lab_factory() -> Iterator[LabFactory]:
     try:
         yield make
     finally:
+        report = getattr(request.node, "report_call", None)
         for lab in labs:
+            if report is not None and report.failed:
+                _print_log_tails(lab)
             lab.close()
+
+
+def _print_log_tails(lab: Lab) -> None:
+    for name in lab.nodes:
+        lines = lab.log(name).splitlines()[-FAILED_LAB_LOG_LINES:]
+        print(f"----- {name}: the last {len(lines)} lines of its ha-log -----")
+        print("\n".join(lines))
 
 
 @pytest.fixture

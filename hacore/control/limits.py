@@ -58,11 +58,16 @@ def restore_child_fd_limit() -> None:
 
 
 def descriptors_left(reserve: int = FD_RESERVE) -> int:
-    """Descriptors still free above the reserve (negative: inside the reserve)."""
+    """Descriptors still free above the reserve (negative: inside the reserve). Counting
+    them takes one descriptor: when even that one is refused, none is left (the caller
+    must not die of it: it was the accept loop, and the API with it)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return reserve
-    in_use = len(os.listdir("/proc/self/fd")) - 1  # less the one listdir used
+    try:
+        in_use = len(os.listdir("/proc/self/fd")) - 1  # less the one listdir used
+    except OSError:
+        return -min(reserve, soft // 4)
     return soft - in_use - min(reserve, soft // 4)
 
 

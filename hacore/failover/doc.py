@@ -59,7 +59,7 @@ when there are groups). `is_hacore(node)` says whether a node's status carries
 | `on_comm_up(now)` | membership confirmed communications (every node heard or declared dead) |
 | `on_message(msg, now)` | an authenticated, in-order message from the peer (never our own) |
 | `on_node_status(node, old, new, now)` | the peer's status changed (`dead` starts a takeover) |
-| `on_peer_restarted(node, now)` | the peer came back with a new generation |
+| `on_peer_restarted(node, now, generation)` | the peer came back with a new generation |
 | `on_partition_healed(node, now)` | a peer we declared dead speaks again, same generation |
 | `on_local_stall(now)` | our own loop stalled longer than deadtime |
 | `on_tiebreaker_lost(tiebreaker, now)` | peer dead (not reset here, no `shutdone`), no tiebreaker |
@@ -333,6 +333,12 @@ started here while it lives.
   to `on_message` (other types are for helpers and observers; the engine ignores them);
   the engine expects `src` set and never sees our own messages. Build the configuration
   with `FailoverConfig.from_cluster(cluster_config)`.
+* A message from a peer the engine holds dead is kept, in order, and read right after
+  the status change that revives it (dropped if a new generation restarts it instead).
+  After a partition the peer usually hears us first and negotiates at once, a keepalive
+  before its status reaches us; read while it still counted as dead, that negotiation
+  would refuse the failback (no live peer), and the heal's audit that follows gets no
+  answer from a peer already stable.
 * Report each Acquire/Release with `on_group_result` once the resource manager is done;
   an acquire that returns False may have left the group stopped or FAILED, so the engine
   always follows it with a Release.

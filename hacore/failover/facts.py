@@ -18,10 +18,48 @@ from hacore.wire.message import Message
 
 log = structlog.get_logger("hacore.failover")
 
+WAITING_MESSAGES_MAX = 64
+"""Messages kept from a peer we hold dead; past this the oldest goes (a peer that talks
+this much without one status reaching us is not coming back through this link)."""
+
 
 class Facts(RulesBase):
     def is_peer(self, node: str | None) -> bool:
         return node is not None and node == self.peer.name
+
+    def wait_for_status(self, msg: Message) -> bool:
+        """Keep a message of the peer we hold dead until its status revives it.
+
+        After a partition the peer often hears us first, and reports and negotiates at
+        once, a keepalive before its status reaches us. Read then, its negotiation meets
+        a node that still counts it gone (a failback is refused: no live peer), and the
+        heal that follows starts an audit the peer, already stable, never answers: the
+        failback would never come. A peer that left (shutdone) is not waited for: what
+        follows comes from a new instance; nor is a shutdone, which needs no peer alive.
+        """
+        if self.peer.alive or self.peer.left or msg.type == "shutdone":
+            return False
+        if not self.is_peer(msg.get("src")):
+            return False
+        if len(self.peer.waiting) >= WAITING_MESSAGES_MAX:
+            dropped = self.peer.waiting.pop(0)
+            log.warning("peer_message_dropped", peer=self.peer.name, type=dropped.type)
+        self.peer.waiting.append(msg)
+        return True
+
+    def waited(self) -> list[Message]:
+        """The peer's kept messages, in order, once it lives again (else none)."""
+        if not self.peer.alive or not self.peer.waiting:
+            return []
+        waiting, self.peer.waiting = self.peer.waiting, []
+        log.info(
+            "peer_messages_waited",
+            peer=self.peer.name,
+            count=len(waiting),
+            msg=f"{self.peer.name} is alive again: reading the {len(waiting)} messages it "
+            "sent before its status reached us",
+        )
+        return waiting
 
     def read_message(self, msg: Message) -> Ctx | None:
         """The event a peer message stands for, after recording the facts it carries."""
@@ -108,10 +146,13 @@ class Facts(RulesBase):
             return (Ctx("peer_heard"),)
         return returned
 
-    def peer_restarted(self, node: str) -> bool:
-        """Record a new generation of the peer; False if ``node`` is not the peer."""
+    def peer_restarted(self, node: str, generation: int | None = None) -> bool:
+        """Record a new generation of the peer; False if ``node`` is not the peer. What
+        an older instance said while we held it dead is void."""
         if not self.is_peer(node):
             return False
+        if generation is not None:
+            self.peer.waiting = [m for m in self.peer.waiting if _generation(m) >= generation]
         self.peer.left = False
         self.peer.failed = frozenset()  # a new instance has failed nothing yet
         return True
@@ -169,3 +210,11 @@ def _bad(msg: Message) -> Ctx | None:
         msg=f"Ignoring malformed {msg.type} message from {msg.get('src')}",
     )
     return None
+
+
+def _generation(msg: Message) -> int:
+    """The sender's generation (``hg``, hex); missing or unreadable counts as the newest."""
+    try:
+        return int(msg.get("hg") or "", 16)
+    except ValueError:
+        return 1 << 64

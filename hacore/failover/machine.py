@@ -62,7 +62,10 @@ class Failover:
         return self._input(now, Ctx("comm_up"))
 
     def on_message(self, msg: Message, now: float) -> list[Action]:
-        """An authenticated, in-order message from the cluster (never our own)."""
+        """An authenticated, in-order message from the cluster (never our own). One from
+        a peer we hold dead is read once its status revives it (see ``wait_for_status``)."""
+        if self._rules.wait_for_status(msg):
+            return []
         ctx = self._rules.read_message(msg)
         return self._input(now, ctx) if ctx is not None else []
 
@@ -72,10 +75,16 @@ class Failover:
         """``fenced``: the runtime reset the dead peer through STONITH before telling us
         (and has told the cluster so itself)."""
         events = self._rules.peer_status(node, new, fenced=fenced)
-        return [] if events is None else self._input(now, *events)
+        actions = [] if events is None else self._input(now, *events)
+        for msg in self._rules.waited():
+            actions += self.on_message(msg, now)
+        return actions
 
-    def on_peer_restarted(self, node: str, now: float) -> list[Action]:
-        if not self._rules.peer_restarted(node):
+    def on_peer_restarted(
+        self, node: str, now: float, generation: int | None = None
+    ) -> list[Action]:
+        """``generation``: the new instance's, so that what the old one said is dropped."""
+        if not self._rules.peer_restarted(node, generation):
             return []
         return self._input(now, Ctx("peer_restarted"))
 

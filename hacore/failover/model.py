@@ -13,6 +13,7 @@ from typing import Literal
 from hacore.api import ConfigError, GroupState
 from hacore.config.model import AutoFailback, ClusterConfig, ResourceGroup
 from hacore.failover.holdings import Hold
+from hacore.wire.message import Message
 
 Origin = Literal["api", "peer", "failback", "offer", "takeover", "monitor"]
 """Who started a standby: the operator here, the peer's hb_takeover, auto-failback,
@@ -155,6 +156,7 @@ class PeerView:
     hold: Hold = Hold.NONE  # its rsc_hold, relative to it (nice_failback)
     keys: set[str] = field(default_factory=set)  # groups we believe it holds (legacy)
     failed: frozenset[str] = frozenset()  # groups that keep failing there (hacore peers)
+    waiting: list[Message] = field(default_factory=list)  # said while we held it dead
 
 
 @dataclass

@@ -159,6 +159,29 @@ async def test_accept_errors_are_one_throttled_line(
     assert served.rc == 0, served.err
 
 
+async def test_the_last_descriptor_accepted_is_refused_and_the_api_lives_on(
+    small: ControlServer, fd_limit: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The accept takes the last descriptor the limit allows, so counting what is left
+    (a listing of /proc/self/fd) fails too: that caller is refused, and the next one,
+    once descriptors are back, is served (it was the accept loop's death, and so the
+    API's, for as long as the daemon ran)."""
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    waiting = raw(small.socket_path)  # queued: the loop has not run
+    lowest_free = os.dup(0)
+    os.close(lowest_free)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free + 1, before[1]))  # room for one
+    try:
+        assert await closed_by_server(waiting)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)
+        waiting.close()
+    (line,) = log_lines(capsys, "api_connection_refused")
+    assert "file descriptors are running out" in line
+    served = await run_hactl(small.socket_path, "status")
+    assert served.rc == 0, served.err
+
+
 CHILD_LIMIT = """
 import os, resource
 from hacore.control import limits

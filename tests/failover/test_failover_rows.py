@@ -739,6 +739,7 @@ def grant_during_shutdown_is_ignored() -> Rig:
 @row("node", "*", "ip_request_resp", "holds_group")
 def grant_of_a_group_we_hold_is_announced() -> Rig:
     r = Rig("legacy").alone_holding_all()
+    r.alive()  # a peer's messages are read while it lives
     out = r.msg("ip-request-resp", dest="node1", ipaddr=VIP, weown="yes", ok="OK")
     assert announced(out) == [VIP]
     return r

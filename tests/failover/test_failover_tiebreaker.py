@@ -76,3 +76,35 @@ def test_the_peer_heard_after_the_tiebreaker_came_back_negotiates_once_it_can_he
     assert sent(out) == ["starting"] and r.node == "STARTING"
     out = r.resource("local", "1")  # the peer kept only its own group: the VIP is ours
     assert acquired(out) == [VIP] and r.node == "STABLE"
+
+
+def test_a_returning_peer_that_speaks_before_its_status_still_gets_its_groups_back() -> None:
+    """The peer was isolated, we took its groups over. The link heals: the peer hears our
+    status first and at once reports and negotiates (as at start-up), all before its own
+    status reaches us. Those messages wait for the status: read while we still held the
+    peer dead, its stable report refused the failback ("alone"), and the partition heal
+    that followed marked the peer unstable again with nothing left to make it report, so
+    the failback never came (the tiebreaker lab test, one run in four)."""
+    r = Rig().stable_pair()
+    r.dead()
+    r.finish()
+    assert r.engine.holder(GAMMA) == "node1"
+    r.resource("none", "0")  # its split-brain report, sent while isolated
+    r.msg("starting")
+    r.resource("none", "1")  # after our holdings: stable, holding nothing
+    r.healed()
+    r.returned()
+    r.tick(3.0)
+    assert "ask_resources rsc_hold=foreign info=me" in sent(r.log), sent(r.log)
+
+
+def test_what_an_old_instance_said_while_held_dead_is_dropped_when_it_restarts() -> None:
+    r = Rig().stable_pair()
+    r.dead()
+    r.finish()
+    r.log.clear()
+    r.msg("starting", hg="5")  # the old instance, before it died for good
+    r.engine.on_peer_restarted("node2", r.now, 6)
+    assert "resource" not in " ".join(sent(r.alive())), "the old starting was answered"
+    out = r.msg("starting", hg="6")
+    assert any(m.startswith("resource rsc_hold=") for m in sent(out)), sent(out)
