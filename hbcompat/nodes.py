@@ -3,6 +3,7 @@ nodesite, nodetype, listhblinks, hblinkstatus (Heartbeat 3.0.6's texts and codes
 
 from __future__ import annotations
 
+from hacore.v1 import hacore_pb2 as pb
 from hbcompat.call import NORMAL_FAIL, OK, PARAMETER_ERROR, UNKNOWN_ERROR, Call, cl_log, err, out
 from hbcompat.getopt import BAD, GetOpt
 from hbcompat.session import status_word
@@ -84,64 +85,63 @@ def _type(value: int) -> str:
     return {1: "normal", 2: "ping"}.get(value, "unknown")
 
 
-def nodestatus(call: Call) -> int:
+NOT_ENOUGH = "Not enough parameters."
+NO_SUCH_NODE = "Error. May be due to incorrect node name"
+
+
+def _named_node(
+    call: Call, not_enough: str = NOT_ENOUGH, no_such_node: str = NO_SUCH_NODE
+) -> tuple[str, pb.Node] | int:
+    """The node the first operand names, or the exit code once cl_status's complaint is
+    printed (each subcommand words its own, typos included)."""
     operands = call.simple_options()
     if operands is None:
         return PARAMETER_ERROR
     if not operands:
-        err("Not enough parameters.")
+        err(not_enough)
         return PARAMETER_ERROR
     node = call.hb.node(operands[0])
     if node is None:
-        err("Error. May be due to incorrect node name")
+        err(no_such_node)
         return PARAMETER_ERROR
+    return operands[0], node
+
+
+def nodestatus(call: Call) -> int:
+    found = _named_node(call)
+    if isinstance(found, int):
+        return found
+    name, node = found
     status = status_word(node.status)
-    out(f"The cluster node {operands[0]} is {status}" if call.human else status)
+    out(f"The cluster node {name} is {status}" if call.human else status)
     return OK if status in ("active", "up", "ping") else NORMAL_FAIL
 
 
 def nodeweight(call: Call) -> int:
-    operands = call.simple_options()
-    if operands is None:
-        return PARAMETER_ERROR
-    if not operands:
-        err("Not enough parameters.")
-        return PARAMETER_ERROR
-    if call.hb.node(operands[0]) is None:
-        err("Error. Maybe due to incorrect node name.")
-        return PARAMETER_ERROR
-    name = operands[0]
+    found = _named_node(call, no_such_node="Error. Maybe due to incorrect node name.")
+    if isinstance(found, int):
+        return found
+    name, _ = found
     out(f"The weight of the cluster node {name} is {NODE_WEIGHT}" if call.human else "100")
     return OK
 
 
 def nodesite(call: Call) -> int:
-    operands = call.simple_options()
-    if operands is None:
-        return PARAMETER_ERROR
-    if not operands:
-        err("Not enough parameters.")
-        return PARAMETER_ERROR
-    if call.hb.node(operands[0]) is None:
-        err("Error. May be due to incorrect node name")
-        return PARAMETER_ERROR
-    out(f"The site of the cluster node {operands[0]} is " if call.human else "")
+    found = _named_node(call)
+    if isinstance(found, int):
+        return found
+    name, _ = found
+    out(f"The site of the cluster node {name} is " if call.human else "")
     return OK
 
 
 def nodetype(call: Call) -> int:
-    operands = call.simple_options()
-    if operands is None:
-        return PARAMETER_ERROR
-    if not operands:
-        err("No enough parameter.")
-        return PARAMETER_ERROR
-    node = call.hb.node(operands[0])
-    if node is None:
-        err("Error. May be due to incorrect node name")
-        return PARAMETER_ERROR
+    found = _named_node(call, not_enough="No enough parameter.")
+    if isinstance(found, int):
+        return found
+    name, node = found
     kind = _type(node.type)
-    out(f"The node {operands[0]}'s type: {kind}" if call.human else kind)
+    out(f"The node {name}'s type: {kind}" if call.human else kind)
     return OK
 
 

@@ -43,7 +43,13 @@ class Facts(RulesBase):
             return False
         if len(self.peer.waiting) >= WAITING_MESSAGES_MAX:
             dropped = self.peer.waiting.pop(0)
-            log.warning("peer_message_dropped", peer=self.peer.name, type=dropped.type)
+            log.warning(
+                "peer_message_dropped",
+                peer=self.peer.name,
+                type=dropped.type,
+                msg=f"Dropping a {dropped.type} message from {self.peer.name}: "
+                f"{WAITING_MESSAGES_MAX} wait for its status already",
+            )
         self.peer.waiting.append(msg)
         return True
 

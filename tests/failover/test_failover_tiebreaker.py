@@ -3,7 +3,10 @@ what is in flight when the node finds itself isolated, and how it comes back."""
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from hacore.api import Scope
+from hacore.failover.facts import WAITING_MESSAGES_MAX
 from tests.failover.failover_rig import GAMMA, VIP, Rig, acquired, done, released, sent
 
 
@@ -108,3 +111,17 @@ def test_what_an_old_instance_said_while_held_dead_is_dropped_when_it_restarts()
     assert "resource" not in " ".join(sent(r.alive())), "the old starting was answered"
     out = r.msg("starting", hg="6")
     assert any(m.startswith("resource rsc_hold=") for m in sent(out)), sent(out)
+
+
+def test_a_peer_held_dead_that_keeps_talking_has_its_oldest_messages_dropped() -> None:
+    r = Rig().stable_pair()
+    r.dead()
+    r.finish()
+    r.log.clear()
+    r.msg("starting")  # the oldest: it goes
+    with capture_logs() as logs:
+        for _ in range(WAITING_MESSAGES_MAX):
+            r.resource("none", "0")
+    assert [e["type"] for e in logs if e["event"] == "peer_message_dropped"] == ["starting"]
+    out = r.alive()
+    assert sent(out) == [], "the dropped starting was answered"
