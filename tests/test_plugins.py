@@ -173,3 +173,25 @@ def test_list_plugins_names_distributions() -> None:
         check=True,
     ).stdout
     assert "ucast" in out and "hacore 0.1.0" in out
+
+
+def test_pyroute2_is_loaded_with_the_first_ip_resource_not_with_the_plugins() -> None:
+    """About 10 MB of every node's memory: a membership-only node (the 32-node clusters)
+    never needs it, and a node with a VIP loads it when its resources are built at start."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from hacore.api import ResourceRequest
+        from hacore.plugins import load_plugins
+        registry = load_plugins()
+        print("pyroute2" in sys.modules)
+        ipaddr = registry.resource_types["IPaddr"]
+        spec = "IPaddr::10.0.0.60/24/eth0"
+        ipaddr.create(ResourceRequest(spec, "IPaddr", ("10.0.0.60/24/eth0",), Path("/etc/ha.d")))
+        print("pyroute2" in sys.modules)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True"]

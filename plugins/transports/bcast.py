@@ -17,8 +17,6 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyroute2 import AsyncIPRoute
-
 from hacore.api import ConfigError, MediumConfig, SourceLocation, Transport, TransportType
 from hacore.hookspecs import hookimpl
 
@@ -57,6 +55,9 @@ def broadcast_destination(addresses: Sequence[InterfaceAddress]) -> str | None:
 
 
 async def interface_addresses(ifname: str) -> list[InterfaceAddress]:
+    # pyroute2 costs about 10 MB and 0.15 s to import: only a node with a bcast link pays.
+    from pyroute2 import AsyncIPRoute
+
     index = socket.if_nametoindex(ifname)
     async with AsyncIPRoute(groups=0) as ipr:
         return [

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hacore_plugins.resources._ipagent import IpAddressAgent
 from hacore_plugins.resources._ocf import OcfAgent
-from hacore_plugins.resources.ipaddr import IpAddressAgent
 from hacore_plugins.resources.scripts import (
     HeartbeatScriptAgent,
     LsbScriptAgent,
